@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+"""Writes docs/BENCHMARKS.md and the PNG plots from the JSON lines of a
+bench run (bench/scripts/run-bench.sh). Runs on Debian's /usr/bin/python3 with
+python3-matplotlib; without matplotlib the report is written without plots.
+
+Every figure in the report comes from the results file; the targets are
+those of issue 3, each judged against the same run's uWebSockets.js peer.
+"""
+import argparse
+import json
+import math
+import os
+from collections import defaultdict
+
+SERVERS = ["herald", "fastapi", "node-ws", "uws"]
+PEERS = ["fastapi", "node-ws", "uws"]
+NAMES = {"herald": "Herald", "fastapi": "FastAPI", "node-ws": "Node ws", "uws": "uWebSockets.js"}
+
+
+def load(path):
+    runs, commands, skipped, machine, notes = [], defaultdict(list), {}, {}, []
+    for line in open(path):
+        line = line.strip()
+        if not line:
+            continue
+        r = json.loads(line)
+        kind = r.get("scenario")
+        if kind == "_machine":
+            machine = r["metrics"]
+        elif kind == "_command":
+            commands[r["label"]].append(r["metrics"])
+        elif kind == "_note":
+            notes.append(r["metrics"].get("note", ""))
+        elif kind == "_skipped":
+            skipped[r["label"]] = r["metrics"].get("reason", "")
+        else:
+            runs.append(r)
+    return runs, commands, skipped, machine, notes
+
+
+def pick(runs, label, scenario, pred=lambda r: True, key=None):
+    """The matching run (the one with the largest `key` when given, else the last)."""
+    found = [r for r in runs if r["label"] == label and r["scenario"] == scenario and pred(r)]
+    if not found:
+        return None
+    return max(found, key=key) if key else found[-1]
+
+
+def is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if not is_num(v):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    a = abs(v)
+    if a >= 100000:
+        return f"{v/1000:,.0f}k"
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def ratio(h, p):
+    if not is_num(h) or not is_num(p) or p == 0:
+        return "-"
+    return f"{h / p:.2f}x"
+
+
+def scenario_table(title, runs_by_server, rows, note=""):
+    present = [s for s in SERVERS if runs_by_server.get(s)]
+    out = [f"### {title}", ""]
+    if note:
+        out += [note, ""]
+    if not present:
+        return out + ["No run of this scenario completed.", ""]
+    head = ["figure"] + [NAMES[s] for s in present]
+    ratios = [p for p in PEERS if p in present] if "herald" in present else []
+    head += [f"Herald / {NAMES[p]}" for p in ratios]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + " --- |" * len(head))
+    for key, label in rows:
+        vals = {s: runs_by_server[s]["metrics"].get(key) for s in present}
+        line = [label] + [fmt(vals[s]) for s in present]
+        line += [ratio(vals["herald"], vals[p]) for p in ratios]
+        out.append("| " + " | ".join(line) + " |")
+    params = {s: runs_by_server[s]["params"] for s in present}
+    first = next(iter(params.values()))
+    out += ["", "Parameters: " + ", ".join(f"{k}={v}" for k, v in first.items()), ""]
+    return out
+
+
+def half_rate_run(runs, label):
+    top = pick(runs, label, "chat", lambda r: not r["params"].get("rate"))
+    if not top:
+        return None
+    half = top["metrics"].get("delivered_per_s", 0) / 2
+    rated = [r for r in runs if r["label"] == label and r["scenario"] == "chat" and r["params"].get("rate")]
+    return min(rated, key=lambda r: abs(r["params"]["rate"] - half)) if rated else None
+
+
+def idle_run(runs, label):
+    return pick(runs, label, "connect", lambda r: r["params"]["connections"] <= 10000,
+                key=lambda r: r["params"]["connections"])
+
+
+def targets(runs):
+    h = lambda scen, pred=lambda r: True: pick(runs, "herald", scen, pred)
+    u = lambda scen, pred=lambda r: True: pick(runs, "uws", scen, pred)
+    maxrate = lambda r: not r["params"].get("rate")
+    m = lambda r, k: r["metrics"].get(k) if r else None
+    rows = []
+
+    def add(name, value, goal, met):
+        rows.append((name, value, goal, "met" if met is True else ("not met" if met is False else "not measured")))
+
+    def at_least(hv, uv, factor):
+        if not is_num(hv) or not is_num(uv) or uv == 0:
+            return None
+        return hv >= factor * uv
+
+    def at_most(v, limit):
+        return None if not is_num(v) else v <= limit
+
+    hc, uc = h("chat", maxrate), u("chat", maxrate)
+    add("Chat msgs/s vs uWebSockets.js", f"{fmt(m(hc, 'delivered_per_s'))} ({ratio(m(hc, 'delivered_per_s'), m(uc, 'delivered_per_s'))})",
+        ">= 2x", at_least(m(hc, "delivered_per_s"), m(uc, "delivered_per_s"), 2))
+    add("Chat server CPU per delivered message", f"{fmt(m(hc, 'server_cpu_us_per_message'))} us", "<= 3 us",
+        at_most(m(hc, "server_cpu_us_per_message"), 3))
+    hf, uf = h("fanout"), u("fanout")
+    add("Fan-out deliveries/s vs uWebSockets.js", f"{fmt(m(hf, 'deliveries_per_s'))} ({ratio(m(hf, 'deliveries_per_s'), m(uf, 'deliveries_per_s'))})",
+        ">= 4x", at_least(m(hf, "deliveries_per_s"), m(uf, "deliveries_per_s"), 4))
+    add("Fan-out server CPU per delivery", f"{fmt(m(hf, 'server_cpu_us_per_delivery'))} us", "<= 1 us",
+        at_most(m(hf, "server_cpu_us_per_delivery"), 1))
+    hp, up = h("ping"), u("ping")
+    add("Ping round trips/s vs uWebSockets.js", f"{fmt(m(hp, 'round_trips_per_s'))} ({ratio(m(hp, 'round_trips_per_s'), m(up, 'round_trips_per_s'))})",
+        ">= 1.5x", at_least(m(hp, "round_trips_per_s"), m(up, "round_trips_per_s"), 1.5))
+    hh = half_rate_run(runs, "herald")
+    add("Chat delivery p99 at half of max throughput",
+        f"{fmt(m(hh, 'delivery_p99_us'))} us at {fmt(hh['params']['rate']) if hh else '-'} msgs/s offered",
+        "< 1000 us", None if not hh else m(hh, "delivery_p99_us") < 1000)
+    hi = idle_run(runs, "herald")
+    add("Server RSS per idle connection",
+        f"{fmt(m(hi, 'server_rss_per_conn_kib'))} KiB ({hi['params']['connections'] if hi else '-'} connections)",
+        "<= 1.5 KiB", at_most(m(hi, "server_rss_per_conn_kib"), 1.5))
+    add("Server CPU per connection set-up", f"{fmt(m(hi, 'server_cpu_us_per_connection'))} us", "<= 50 us",
+        at_most(m(hi, "server_cpu_us_per_connection"), 50))
+    hs = pick(runs, "herald", "connect", key=lambda r: r["metrics"].get("connected", 0))
+    add("Concurrent authenticated connections", f"{fmt(m(hs, 'connected'))}", ">= 100,000",
+        None if not hs else m(hs, "connected") >= 100000)
+    st = h("storm")
+    if st:
+        sm = st["metrics"]
+        ok = (sm.get("failed") == 0 and is_num(sm.get("connected_p99_us")) and sm["connected_p99_us"] < 250000
+              and sm.get("statuses_complete") == "yes" and is_num(sm.get("last_status_after_last_join_s"))
+              and sm["last_status_after_last_join_s"] <= 15)
+        add(f"Storm ({st['params']['users']} users at {fmt(st['params']['connect_rate'])}/s, audience all)",
+            f"{sm.get('failed')} failed, connected p99 {fmt(sm.get('connected_p99_us', 0) / 1000)} ms, "
+            f"statuses {fmt(sm.get('statuses_received'))}/{fmt(sm.get('statuses_expected'))}, last "
+            f"{fmt(sm.get('last_status_after_last_join_s'))} s after the last join",
+            "0 failed, p99 < 250 ms, all within 15 s", ok)
+    else:
+        add("Storm (audience all)", "-", "0 failed, p99 < 250 ms, all within 15 s", None)
+    return rows
+
+
+def plots(runs, out_dir):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    made = []
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for s in SERVERS:
+        chats = sorted((r for r in runs if r["label"] == s and r["scenario"] == "chat"),
+                       key=lambda r: r["metrics"].get("delivered_per_s", 0))
+        if not chats:
+            continue
+        x = [r["metrics"]["delivered_per_s"] for r in chats]
+        for key, style in (("delivery_p50_us", ":"), ("delivery_p99_us", "-"), ("delivery_p999_us", "--")):
+            ax.plot(x, [max(r["metrics"].get(key, 0), 1) for r in chats], style, marker="o",
+                    label=f"{NAMES[s]} {key.split('_')[1]}")
+    if ax.lines:
+        ax.set_xlabel("delivered chat messages/s (offered load capped by --rate; rightmost = closed loop)")
+        ax.set_ylabel("delivery latency (us, log)")
+        ax.set_yscale("log")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7, ncol=2)
+        ax.set_title("Chat delivery latency percentiles vs load")
+        fig.tight_layout()
+        fig.savefig(os.path.join(out_dir, "chat_latency_vs_load.png"), dpi=110)
+        made.append("chat_latency_vs_load.png")
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for s in SERVERS:
+        pts = sorted((r["params"]["connections"], (r["metrics"]["server_rss_after_kib"] - r["metrics"]["server_rss_before_kib"]) / 1024)
+                     for r in runs if r["label"] == s and r["scenario"] == "connect"
+                     and is_num(r["metrics"].get("server_rss_after_kib")) and r["metrics"].get("server_rss_before_kib", -1) >= 0)
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=NAMES[s])
+    if ax.lines:
+        ax.set_xlabel("idle authenticated connections")
+        ax.set_ylabel("server RSS above the empty server (MiB)")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        ax.set_title("Server memory vs connections")
+        fig.tight_layout()
+        fig.savefig(os.path.join(out_dir, "rss_vs_connections.png"), dpi=110)
+        made.append("rss_vs_connections.png")
+    plt.close(fig)
+    return made
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--plots", required=True)
+    a = ap.parse_args()
+    runs, commands, skipped, machine, notes = load(a.results)
+    os.makedirs(a.plots, exist_ok=True)
+    made = plots(runs, a.plots)
+    rel = os.path.relpath(a.plots, os.path.dirname(os.path.abspath(a.out)))
+
+    md = ["# Herald benchmarks", "",
+          "Written by `bench/scripts/report.py` from `docs/bench/results.jsonl`, the output of",
+          f"`bench/scripts/run-bench.sh` (`make bench`; this run: **{machine.get('mode', '?')}** mode). "
+          "Rerun it to refresh every figure here; nothing below is typed by hand.", "",
+          "Method: one fresh server per run, pinned to CPU 0 (`taskset -c 0`); `herald-loadgen` (C++, one epoll",
+          "thread, its own RFC 6455 client framing, HS256 tokens minted in-process) pinned to CPU 1. Server CPU is",
+          "the sum of all its threads' run time (`/proc/<pid>/task/*/schedstat`) over the measured window, so",
+          "Herald's storage thread is included; RSS is `VmRSS`. Loopback TCP: the kernel work of a send is",
+          "charged partly to the receiving side, so both the server's and the load generator's CPU include some",
+          "of the other's socket costs. Herald runs with its rate limit lifted (`--rate-limit 1000000`), other",
+          "limits at their defaults, and persists every chat message in SQLite before the ack; the peers keep",
+          "chat in memory (bench/peers/README.md).", ""]
+    if skipped:
+        md += ["**Servers skipped in this run:**", ""]
+        md += [f"- {NAMES.get(k, k)}: did not start ({v.strip() or 'no output'})" for k, v in skipped.items()]
+        md += [""]
+
+    md += ["## Targets (issue 3)", "", "| target | Herald measured | goal | verdict |", "| --- | --- | --- | --- |"]
+    md += [f"| {n} | {v} | {g} | {ok} |" for n, v, g, ok in targets(runs)]
+    md += ["", "Ratios are against the uWebSockets.js peer measured in the same run.", ""]
+
+    md += ["## Scenarios", ""]
+    by = lambda scen, pred=lambda r: True, key=None: {s: pick(runs, s, scen, pred, key) for s in SERVERS}
+    md += scenario_table("Idle connections (connect)", {s: idle_run(runs, s) for s in SERVERS}, [
+        ("connected", "connected"), ("failed", "failed"), ("connects_per_s", "connects/s"),
+        ("connected_p50_us", "connect -> `connected` p50 (us)"), ("connected_p99_us", "connect -> `connected` p99 (us)"),
+        ("server_cpu_us_per_connection", "server CPU per connection set-up (us)"),
+        ("server_rss_per_conn_kib", "server RSS per idle connection (KiB)"),
+        ("loadgen_cpu_us_per_connection", "load generator CPU per connection (us)")])
+    md += scenario_table("Chat, closed loop (max throughput)", by("chat", lambda r: not r["params"].get("rate")), [
+        ("delivered_per_s", "delivered msgs/s"), ("delivery_p50_us", "delivery p50 (us)"),
+        ("delivery_p99_us", "delivery p99 (us)"), ("delivery_p999_us", "delivery p99.9 (us)"),
+        ("ack_p50_us", "ack p50 (us)"), ("ack_p99_us", "ack p99 (us)"), ("ack_p999_us", "ack p99.9 (us)"),
+        ("server_cpu_us_per_message", "server CPU per delivered msg (us)"), ("server_cpu_util", "server CPU utilisation"),
+        ("loadgen_cpu_us_per_message", "load generator CPU per msg (us)"),
+        ("loadgen_cpu_util", "load generator CPU utilisation (near 1.0: it was the limit)")])
+    md += scenario_table("Chat at half of each server's own max throughput", {s: half_rate_run(runs, s) for s in SERVERS}, [
+        ("delivered_per_s", "delivered msgs/s"), ("delivery_p50_us", "delivery p50 (us)"),
+        ("delivery_p99_us", "delivery p99 (us)"), ("delivery_p999_us", "delivery p99.9 (us)"),
+        ("server_cpu_us_per_message", "server CPU per delivered msg (us)")],
+        note="Each server is offered half of the rate it reached in its own closed-loop run (so rates differ).")
+    md += scenario_table("Presence fan-out", by("fanout"), [
+        ("offered_deliveries_per_s", "offered deliveries/s"), ("deliveries_per_s", "deliveries/s"),
+        ("delivery_p50_us", "latency p50 (us)"), ("delivery_p99_us", "latency p99 (us)"),
+        ("delivery_p999_us", "latency p99.9 (us)"), ("server_cpu_us_per_delivery", "server CPU per delivery (us)"),
+        ("loadgen_cpu_us_per_delivery", "load generator CPU per delivery (us)"),
+        ("loadgen_cpu_util", "load generator CPU utilisation (near 1.0: it was the limit)")])
+    md += scenario_table("Ping", by("ping"), [
+        ("round_trips_per_s", "round trips/s"), ("rtt_p50_us", "RTT p50 (us)"), ("rtt_p99_us", "RTT p99 (us)"),
+        ("server_cpu_us_per_round_trip", "server CPU per round trip (us)"),
+        ("loadgen_cpu_us_per_round_trip", "load generator CPU per round trip (us)"),
+        ("loadgen_cpu_util", "load generator CPU utilisation (near 1.0: it was the limit)"),
+        ("server_cpu_util", "server CPU utilisation")])
+    md += scenario_table("Reconnect storm (audience all)", by("storm"), [
+        ("connected", "connected"), ("failed_pct", "failed %"), ("connected_p50_us", "`connected` p50 (us)"),
+        ("connected_p99_us", "`connected` p99 (us)"), ("all_connected_after_s", "all connected after (s)"),
+        ("statuses_received", "user_status received"), ("statuses_expected", "user_status expected"),
+        ("last_status_after_last_join_s", "last status after last join (s)"), ("server_cpu_s", "server CPU (s)"),
+        ("ended_by_server", "connections ended by")])
+    scale = [r for r in runs if r["label"] == "herald" and r["scenario"] == "connect" and r["params"]["connections"] > 10000]
+    if scale:
+        md += ["### Scale (Herald)", "", "| asked | connected | connects/s | RSS per conn (KiB) | ended by |", "| --- | --- | --- | --- | --- |"]
+        for r in scale:
+            mm = r["metrics"]
+            md.append(f"| {r['params']['connections']} | {fmt(mm.get('connected'))} | {fmt(mm.get('connects_per_s'))} | "
+                      f"{fmt(mm.get('server_rss_per_conn_kib'))} | {mm.get('ended_by_server')} |")
+        md += [""]
+
+    if notes:
+        md += ["### Notes from the run", ""] + [f"- {n}" for n in notes] + [""]
+
+    if made:
+        md += ["## Plots", ""] + [f"![{p}]({rel}/{p})" for p in made] + [""]
+
+    md += ["## Machine", "", "| | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in machine.items()] + [""]
+    md += ["## Commands", "", "Reproduce everything: `make bench` (or `make bench-quick`), i.e. "
+           "`bench/scripts/run-bench.sh [--quick]`. Each run below started a fresh server with the first "
+           "command and measured it with the second (P, S and PID filled in by the script).", ""]
+    for s in SERVERS:
+        if commands.get(s):
+            md += [f"**{NAMES[s]}**", "", "```"]
+            seen = []
+            for c in commands[s]:
+                for line in (c["server"], c["loadgen"]):
+                    if line not in seen:
+                        seen.append(line)
+            md += seen + ["```", ""]
+    with open(a.out, "w") as f:
+        f.write("\n".join(md))
+    print(f"wrote {a.out}" + (f" and {len(made)} plots" if made else ""))
+
+
+if __name__ == "__main__":
+    main()

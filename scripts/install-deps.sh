@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package Herald needs to build, test and run.
+# Idempotent: packages already present are skipped, so `make run` and
+# `make test` can call it on every invocation at almost no cost.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config make
+  # libraries (DESIGN.md "Stack")
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libjwt-dev libssl-dev libsodium-dev libsqlite3-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libhiredis-dev libpq-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3-pytest python3-websockets python3-requests python3-jwt
+  sqlite3 procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

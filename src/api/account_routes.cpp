@@ -1,0 +1,219 @@
+// Accounts (PROTOCOL.md 6.2): register, login (JSON or OAuth2 form body),
+// refresh with rotation, /users/me, /users/{id}. Passwords are Argon2id,
+// hashed and checked on the CPU pool; logins are throttled per username and
+// per address; wrong username and wrong password get the same answer.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include "api/context.hpp"
+#include "auth/password.hpp"
+#include "auth/secrets.hpp"
+#include "realtime/hub.hpp"
+#include "store/async.hpp"
+#include "util/clock.hpp"
+
+namespace herald::api {
+
+namespace {
+
+namespace asio = boost::asio;
+
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool valid_username(std::string_view s) {
+  if (s.size() < 3 || s.size() > 32) return false;
+  for (char c : s) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  }
+  return true;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A JSON object body, or the 422 to send.
+std::expected<boost::json::object, Response> json_body(const Request& r) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(r.body, ec);
+  if (ec || !value.is_object()) {
+    return std::unexpected(validation_error("body", "body", "a JSON object is required"));
+  }
+  return std::move(value.as_object());
+}
+
+std::optional<std::string> string_field(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string()) return std::nullopt;
+  return std::string(it->value().as_string());
+}
+
+template <class F>
+auto on_cpu(ApiContext& ctx, F fn) {
+  return asio::co_spawn(
+      ctx.cpu_pool, [fn = std::move(fn)]() -> asio::awaitable<decltype(fn())> { co_return fn(); },
+      asio::use_awaitable);
+}
+
+boost::json::object user_json(const store::UserRecord& u) {
+  boost::json::object o;
+  o["id"] = raw(u.id);
+  o["username"] = u.username;
+  o["created_at"] = util::iso8601_from_unix_ms(u.created_at_ms);
+  o["followers_count"] = u.followers_count;
+  o["following_count"] = u.following_count;
+  return o;
+}
+
+// Mints an access + refresh pair and records the refresh token's jti, so
+// it can be used exactly once (rotation).
+asio::awaitable<Response> issue_tokens(ApiContext& ctx, UserId user, std::string username) {
+  std::int64_t now = util::unix_seconds_now();
+  std::string jti = auth::random_hex(16);
+  std::string access = ctx.issuer.mint(user, username, auth::TokenType::access, now, ctx.access_ttl_s);
+  std::string refresh = ctx.issuer.mint(user, username, auth::TokenType::refresh, now,
+                                        ctx.refresh_ttl_s, std::nullopt, jti);
+  std::int64_t expires_at = now + ctx.refresh_ttl_s;
+  co_await store::write(ctx.storage, [jti, user, expires_at](store::Database& db) {
+    db.store_refresh_token(jti, user, expires_at);
+    return true;
+  });
+  boost::json::object o;
+  o["access_token"] = access;
+  o["refresh_token"] = refresh;
+  o["token_type"] = "bearer";
+  o["expires_in"] = ctx.access_ttl_s;
+  co_return json_response(200, boost::json::serialize(o));
+}
+
+// A precomputed hash checked when the username is unknown, so a login
+// takes the same time whether or not the account exists.
+const std::string& dummy_hash() {
+  static const std::string hash = auth::hash_password("herald-dummy-password");
+  return hash;
+}
+
+}  // namespace
+
+void add_account_routes(Router& router, ApiContext& ctx) {
+  router.add("POST", "/api/v1/auth/register", [&ctx](Request& r) -> asio::awaitable<Response> {
+    auto body = json_body(r);
+    if (!body) co_return body.error();
+    auto username = string_field(*body, "username");
+    auto password = string_field(*body, "password");
+    auto email = string_field(*body, "email").value_or("");
+    if (!username || !valid_username(*username)) {
+      co_return validation_error("body", "username", "username must be 3..32 characters of A-Z, a-z, 0-9 and _");
+    }
+    if (!password || code_points(*password) < 8 || code_points(*password) > 128) {
+      co_return validation_error("body", "password", "password must be 8..128 characters");
+    }
+    std::string hash = co_await on_cpu(ctx, [pw = *password] { return auth::hash_password(pw); });
+    std::int64_t now_ms = util::unix_ms_now();
+    auto created = co_await store::write(
+        ctx.storage, [name = *username, hash, email, now_ms](store::Database& db) {
+          return db.create_account(name, hash, email, now_ms);
+        });
+    if (!created) co_return error_response(409, "Username already registered");
+    ctx.hub.directory().put(created->id, created->username, Seq{0}, std::nullopt);
+    boost::json::object o;
+    o["id"] = raw(created->id);
+    o["username"] = created->username;
+    o["created_at"] = util::iso8601_from_unix_ms(created->created_at_ms);
+    co_return json_response(201, boost::json::serialize(o));
+  });
+
+  router.add("POST", "/api/v1/auth/login", [&ctx](Request& r) -> asio::awaitable<Response> {
+    std::optional<std::string> username, password;
+    if (r.content_type.starts_with("application/x-www-form-urlencoded")) {
+      // FastAPI's OAuth2PasswordRequestForm body.
+      auto params = boost::urls::parse_query(r.body);
+      if (params) {
+        for (auto p : *params) {
+          if (p.key == "username") username = std::string(p.value);
+          if (p.key == "password") password = std::string(p.value);
+        }
+      }
+    } else {
+      auto body = json_body(r);
+      if (!body) co_return body.error();
+      username = string_field(*body, "username");
+      password = string_field(*body, "password");
+    }
+    if (!username || !password) co_return validation_error("body", "username", "username and password are required");
+    std::int64_t now = util::unix_seconds_now();
+    std::string user_key = "u:" + lower(*username);
+    std::string addr_key = "a:" + r.remote_address;
+    if (!ctx.login_throttle.allowed(user_key, now) || !ctx.login_throttle.allowed(addr_key, now)) {
+      Response resp = error_response(429, "Too many login attempts; try again later");
+      auto retry = std::max(ctx.login_throttle.retry_after(user_key, now),
+                            ctx.login_throttle.retry_after(addr_key, now));
+      resp.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, retry)));
+      co_return resp;
+    }
+    auto account = co_await store::read(
+        ctx.storage, [name = *username](store::Database& db) { return db.find_account(name); });
+    std::string stored = account ? account->password_hash : dummy_hash();
+    bool ok = co_await on_cpu(ctx, [stored, pw = *password] { return auth::verify_password(stored, pw); });
+    if (!account || !ok) {
+      ctx.login_throttle.record_failure(user_key, now);
+      ctx.login_throttle.record_failure(addr_key, now);
+      co_return error_response(401, "Incorrect username or password");
+    }
+    ctx.login_throttle.record_success(user_key);
+    co_return co_await issue_tokens(ctx, account->id, account->username);
+  });
+
+  router.add("POST", "/api/v1/auth/refresh", [&ctx](Request& r) -> asio::awaitable<Response> {
+    auto body = json_body(r);
+    if (!body) co_return body.error();
+    auto token = string_field(*body, "refresh_token");
+    if (!token) co_return validation_error("body", "refresh_token", "refresh_token is required");
+    std::int64_t now = util::unix_seconds_now();
+    auto claims = ctx.verifier.verify(*token, now, auth::TokenType::refresh);
+    if (!claims || !claims->jti) co_return error_response(401, "Invalid refresh token");
+    auto owner = co_await store::write(ctx.storage, [jti = *claims->jti, now](store::Database& db) {
+      return db.consume_refresh_token(jti, now);
+    });
+    if (!owner || *owner != claims->user_id) {
+      co_return error_response(401, "Refresh token already used or revoked");
+    }
+    auto entry = ctx.hub.directory().find(claims->user_id);
+    std::string name = entry ? entry->username : claims->username.value_or("");
+    co_return co_await issue_tokens(ctx, claims->user_id, name);
+  });
+
+  router.add("GET", "/api/v1/users/me", [&ctx](Request& r) -> asio::awaitable<Response> {
+    auto claims = authenticate(ctx, r);
+    if (!claims) co_return claims.error();
+    UserId id = claims->user_id;
+    std::string name = claims->username.value_or("user" + std::to_string(raw(id)));
+    // A valid token for a user not yet known creates the record (PROTOCOL.md 1).
+    auto user = co_await store::write(ctx.storage, [id, name](store::Database& db) {
+      return db.ensure_user(id, name, util::unix_ms_now());
+    });
+    if (!ctx.hub.directory().contains(id)) {
+      ctx.hub.directory().put(id, user.username, user.last_seq, user.last_seen_ms);
+    }
+    co_return json_response(200, boost::json::serialize(user_json(user)));
+  });
+
+  router.add("GET", "/api/v1/users/{int}", [&ctx](Request& r) -> asio::awaitable<Response> {
+    auto claims = authenticate(ctx, r);
+    if (!claims) co_return claims.error();
+    UserId id{std::stoll(r.params[0])};
+    auto user = co_await store::read(ctx.storage, [id](store::Database& db) { return db.get_user(id); });
+    if (!user) co_return error_response(404, "User not found");
+    co_return json_response(200, boost::json::serialize(user_json(*user)));
+  });
+}
+
+}  // namespace herald::api

@@ -1,0 +1,52 @@
+#pragma once
+// Everything the REST handlers reach, wired once by app/. Handlers stay
+// thin: parse the request, call a module, write the response.
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <string>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "api/http.hpp"
+#include "api/router.hpp"
+#include "auth/jwt.hpp"
+#include "auth/login_throttle.hpp"
+
+namespace herald::store {
+class StorageRunner;
+}
+namespace herald::realtime {
+class Hub;
+}
+
+namespace herald::api {
+
+struct Readiness {
+  bool ready = true;
+  std::string reason;
+};
+
+struct ApiContext {
+  store::StorageRunner& storage;
+  // Argon2id hashing takes tens of milliseconds of CPU: it runs here, never
+  // on a worker.
+  boost::asio::thread_pool& cpu_pool;
+  const auth::JwtVerifier& verifier;
+  const auth::JwtIssuer& issuer;
+  realtime::Hub& hub;
+  auth::LoginThrottle& login_throttle;
+  std::int64_t access_ttl_s = 3600;
+  std::int64_t refresh_ttl_s = 30 * 86400;
+  std::string api_key;
+  std::function<Readiness()> readiness;
+};
+
+// The Bearer token's claims, or the 401 to send (PROTOCOL.md 6).
+std::expected<auth::Claims, Response> authenticate(const ApiContext& ctx, const Request& request);
+
+void add_operation_routes(Router& router, ApiContext& ctx);  // 6.6
+void add_online_routes(Router& router, ApiContext& ctx);     // 6.1
+void add_account_routes(Router& router, ApiContext& ctx);    // 6.2
+
+}  // namespace herald::api

@@ -1,0 +1,27 @@
+#pragma once
+// Maps (method, path pattern) to handlers. Patterns are literal segments
+// and `{int}` placeholders; a placeholder that is not a 64-bit integer is
+// answered 422 (PROTOCOL.md 6: "Path ids that are not integers are 422").
+// A path that matches with another method is 405; no match is 404.
+#include <string>
+#include <vector>
+
+#include "api/http.hpp"
+
+namespace herald::api {
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, Handler handler);
+  boost::asio::awaitable<Response> route(Request& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;  // "{int}" marks a parameter
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace herald::api

@@ -1,0 +1,51 @@
+#pragma once
+// The listening side: one acceptor per worker on the same port
+// (SO_REUSEPORT, so the kernel spreads connections across workers), and
+// per connection an HTTP session that serves REST through the api::Router
+// or upgrades /api/v1/ws to a WebSocket handed to the SessionHandler.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/session.hpp"
+
+namespace herald::api {
+class Router;
+}
+namespace herald::util {
+class WorkerPool;
+}
+
+namespace herald::net {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;
+  std::size_t max_http_body_bytes = 1024 * 1024;
+  std::vector<std::string> allowed_origins;  // empty: any origin
+  TransportLimits transport;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, util::WorkerPool& workers, const api::Router& router,
+         SessionHandler& handler);
+  ~Server();
+
+  // Binds and listens on every worker; throws on failure (port in use).
+  void start();
+  // Stops accepting; established connections are left to the handler.
+  void stop_accepting();
+  std::uint16_t port() const { return bound_port_; }
+
+  struct State;  // shared with the per-connection coroutines (server.cpp)
+
+ private:
+  std::shared_ptr<State> state_;
+  util::WorkerPool& workers_;
+  std::uint16_t bound_port_ = 0;
+};
+
+}  // namespace herald::net

@@ -1,0 +1,26 @@
+#pragma once
+// What every HTTP session of a Server shares (read-only after start, except
+// the connection id counter).
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "api/router.hpp"
+#include "net/server.hpp"
+
+namespace herald::net {
+
+struct Server::State {
+  State(ServerOptions o, const api::Router& r, SessionHandler& h)
+      : options(std::move(o)), router(r), handler(h) {}
+  ServerOptions options;
+  const api::Router& router;
+  SessionHandler& handler;
+  std::atomic<std::uint64_t> next_connection_id{1};
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors;
+  std::atomic<bool> accepting{true};
+};
+
+}  // namespace herald::net

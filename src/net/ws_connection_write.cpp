@@ -1,0 +1,179 @@
+// WsConnection write side: the bounded outgoing queue, gathered writes and
+// the start of the closing handshake.
+//
+// One async_write in flight. When it completes, the queued frames (up to
+// kMaxBatchFrames / kMaxBatchBytes) go out in ONE gathered write: server
+// headers and small payloads are packed into one block, large payloads are
+// referenced in place from their shared buffers, and the buffer count stays
+// within Asio's 64-iovec limit so a batch is a single writev.
+// Limits (PROTOCOL.md 7): a frame that would take the queue over
+// max_queue_messages or max_queue_bytes drops the pending frames and closes
+// 4010 at once; control frames we generate (pong, ping) count too, so a
+// ping flood from a client that never reads ends the same way.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "net/heartbeat.hpp"
+#include "net/ws_connection.hpp"
+
+namespace herald::net {
+
+namespace {
+constexpr std::size_t kMaxBatchFrames = 64;
+constexpr std::size_t kMaxBatchBytes = 256 * 1024;
+constexpr std::size_t kMaxBatchBuffers = 64;     // Asio's per-writev buffer limit
+constexpr std::size_t kInlinePayloadMax = 1024;  // copied next to its header
+
+std::size_t payload_size(const Frame& f) { return f ? f->size() : 0; }
+}  // namespace
+
+SendResult WsConnection::send(const Frame& frame) {
+  if (closing_) return SendResult::closed;
+  if (!enqueue(frame, Opcode::text)) return SendResult::overflow;
+  return SendResult::queued;
+}
+
+void WsConnection::close(CloseCode code, std::string_view reason) {
+  begin_close(static_cast<std::uint16_t>(code), reason,
+              /*drop_queued=*/code == CloseCode::slow_consumer);
+}
+
+void WsConnection::begin_close(std::uint16_t code, std::string_view reason, bool drop_queued) {
+  if (closing_) return;  // the first close wins
+  closing_ = true;
+  close_code_ = code;
+  close_started_ms_ = coarse_now_ms();
+  if (drop_queued) drop_pending();
+  // The close frame bypasses the limits: it must go out even when full.
+  Frame body = make_frame(make_close_payload(code, reason));
+  queued_bytes_ += body->size();
+  queue_.push_back({std::move(body), Opcode::close});
+  schedule_flush();
+}
+
+bool WsConnection::enqueue(Frame payload, Opcode opcode) {
+  const std::size_t size = payload_size(payload);
+  if (queue_.size() >= limits_.max_queue_messages ||
+      queued_bytes_ + size > limits_.max_queue_bytes) {
+    begin_close(static_cast<std::uint16_t>(CloseCode::slow_consumer), "slow consumer",
+                /*drop_queued=*/true);
+    return false;
+  }
+  queue_.push_back({std::move(payload), opcode});
+  queued_bytes_ += size;
+  schedule_flush();
+  return true;
+}
+
+void WsConnection::enqueue_control(Opcode opcode, std::string_view payload) {
+  enqueue(payload.empty() ? Frame{} : make_frame(std::string(payload)), opcode);
+}
+
+void WsConnection::drop_pending() {
+  // Frames already handed to async_write stay: their bytes may be half sent.
+  const std::size_t keep = write_in_flight_ ? inflight_ : 0;
+  queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
+  queued_bytes_ = 0;
+  for (const OutFrame& f : queue_) queued_bytes_ += payload_size(f.payload);
+}
+
+void WsConnection::schedule_flush() {
+  if (!started_ || finished_ || write_in_flight_ || flush_scheduled_ || queue_.empty()) return;
+  // Deferred, so every frame queued in this turn of the event loop (a
+  // fan-out burst) joins the same write.
+  flush_scheduled_ = true;
+  boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->flush();
+  });
+}
+
+void WsConnection::flush() {
+  if (finished_ || write_in_flight_ || queue_.empty()) return;
+
+  // Pass 1: how many frames fit, and the size of the header/small-payload
+  // block. Headers go into the current block segment; a large payload closes
+  // the segment (one buffer) and adds itself (another).
+  std::size_t n = 0, bytes = 0, block_size = 0, buffers = 0;
+  bool segment_open = false;
+  for (; n < queue_.size() && n < kMaxBatchFrames; ++n) {
+    const std::size_t size = payload_size(queue_[n].payload);
+    if (n > 0 && bytes + size > kMaxBatchBytes) break;
+    const bool inline_payload = size <= kInlinePayloadMax;
+    const std::size_t add = inline_payload ? (segment_open ? 0 : 1) : (segment_open ? 1 : 2);
+    if (buffers + add > kMaxBatchBuffers) break;
+    buffers += add;
+    segment_open = inline_payload;
+    bytes += size;
+    block_size += kMaxServerHeaderBytes + (inline_payload ? size : 0);
+  }
+
+  // Pass 2: fill the block and the buffer sequence.
+  auto block = std::make_unique_for_overwrite<char[]>(block_size);
+  std::vector<boost::asio::const_buffer> seq;
+  seq.reserve(buffers);
+  char* p = block.get();
+  char* segment = p;
+  for (std::size_t i = 0; i < n; ++i) {
+    const OutFrame& f = queue_[i];
+    const std::size_t size = payload_size(f.payload);
+    p += encode_frame_header(reinterpret_cast<std::uint8_t*>(p), f.opcode, size);
+    if (size <= kInlinePayloadMax) {
+      if (size > 0) std::memcpy(p, f.payload->data(), size);
+      p += size;
+    } else {
+      seq.emplace_back(segment, static_cast<std::size_t>(p - segment));
+      seq.emplace_back(f.payload->data(), size);  // kept alive by queue_ until on_written
+      segment = p;
+    }
+  }
+  if (p > segment) seq.emplace_back(segment, static_cast<std::size_t>(p - segment));
+
+  inflight_ = static_cast<std::uint16_t>(n);
+  write_in_flight_ = true;
+  boost::asio::async_write(
+      socket_, seq,
+      [self = shared_from_this(), block = std::move(block)](const boost::system::error_code& ec,
+                                                            std::size_t) { self->on_written(ec); });
+}
+
+void WsConnection::on_written(const boost::system::error_code& ec) {
+  write_in_flight_ = false;
+  bool wrote_close = false;
+  for (std::size_t i = 0; i < inflight_; ++i) {
+    wrote_close = wrote_close || queue_[i].opcode == Opcode::close;
+    queued_bytes_ -= payload_size(queue_[i].payload);
+  }
+  queue_.erase(queue_.begin(), queue_.begin() + inflight_);
+  inflight_ = 0;
+  if (finished_ || ec) {
+    queue_.clear();
+    queue_.shrink_to_fit();
+    queued_bytes_ = 0;
+    if (!finished_) finish(closing_ ? close_code_ : kCloseAbnormal);
+    return;
+  }
+  if (wrote_close) {
+    close_written_ = true;
+    if (peer_closed_) {
+      finish(close_code_);  // handshake complete: the server closes TCP first
+      return;
+    }
+    // Nothing more from us: send FIN, then wait for the peer's close frame
+    // or EOF, bounded by the sweep's close deadline.
+    boost::system::error_code ignored;
+    socket_.shutdown(Socket::shutdown_send, ignored);
+    return;
+  }
+  if (queue_.empty()) {
+    queue_.shrink_to_fit();  // idle connections hold no queue storage
+    return;
+  }
+  flush();
+}
+
+}  // namespace herald::net

@@ -1,0 +1,59 @@
+#pragma once
+// One authenticated WebSocket connection as the real-time layer sees it:
+// the user, the token's expiry, the rate limiter, subscriptions and the
+// typing indicators it has raised. Lives on its session's worker; every
+// member is touched only from that thread, so nothing here is locked.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/broker.hpp"
+#include "net/session.hpp"
+#include "realtime/rate_limiter.hpp"
+#include "util/ids.hpp"
+
+namespace herald::realtime {
+
+class Hub;
+
+// A typing indicator this connection has switched on, remembered so a
+// disconnect can switch it off for its audience (PROTOCOL.md 4).
+struct TypingIndicator {
+  std::string context;
+  UserId to_user{};  // 0: the context's subscribers
+  bool operator==(const TypingIndicator&) const = default;
+};
+
+class Connection final : public net::SessionObserver,
+                         public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Hub& hub, std::shared_ptr<net::Session> session, RateLimiter limiter)
+      : hub_(hub), session_(std::move(session)), limiter(limiter) {}
+
+  void on_text(std::string_view text) override;
+  void on_closed(std::uint16_t code) override;
+
+  // Sends one frame, counting it; on overflow the session closes with 4010.
+  net::SendResult send(const cluster::SharedFrame& frame, std::string_view type);
+  void close(net::CloseCode code, std::string_view reason);
+  bool open() const { return session_ && session_->is_open(); }
+  ConnectionId id() const { return session_->id(); }
+  unsigned worker() const { return session_->worker(); }
+
+  // Identity, set once the token is verified.
+  UserId user{};
+  std::string username;
+  std::int64_t token_expires_at = 0;  // unix seconds
+  bool attached = false;  // counted in the registry and WorkerHub
+
+  RateLimiter limiter;
+  std::vector<std::string> subscriptions;
+  std::vector<TypingIndicator> typing;
+
+ private:
+  Hub& hub_;
+  std::shared_ptr<net::Session> session_;
+};
+
+}  // namespace herald::realtime

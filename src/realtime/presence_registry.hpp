@@ -1,0 +1,93 @@
+#pragma once
+// Who is online on this node, how many connections each user has and on
+// which workers, and each user's presence status (PROTOCOL.md section 5).
+//
+// Sharded by user id under short mutexes: the hot path (connect,
+// disconnect, "which workers hold user X") locks one shard for a few
+// hundred nanoseconds and never takes a global lock. The connections
+// themselves live in each worker's WorkerHub; this registry only counts.
+//
+// Invariant: a user is *visible online* while connections > 0 and status
+// is not offline (invisible mode). online_count() counts visible users.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/client_messages.hpp"
+#include "util/ids.hpp"
+
+namespace herald::realtime {
+
+using protocol::PresenceStatus;
+
+struct UserPresence {
+  UserId user{};
+  int connections = 0;
+  PresenceStatus status = PresenceStatus::online;
+  std::optional<std::string> status_data;  // JSON object text, as the user sent it
+};
+
+class PresenceRegistry {
+ public:
+  static constexpr unsigned kMaxWorkers = 64;
+
+  struct AttachResult {
+    bool accepted = false;     // false: the user is at the connection cap
+    bool became_online = false;  // first connection: announce user_status online
+  };
+  AttachResult attach(UserId user, unsigned worker, int max_connections);
+
+  struct DetachResult {
+    bool last_connection = false;
+    bool was_visible = false;  // announce user_status offline only if so
+  };
+  DetachResult detach(UserId user, unsigned worker);
+
+  struct StatusChange {
+    bool became_invisible = false;  // announce user_status offline
+    bool became_visible = false;    // announce user_status online
+    bool visible_now = false;       // announce the presence event
+  };
+  StatusChange set_status(UserId user, PresenceStatus status, std::optional<std::string> data);
+
+  // Bit i set: worker i holds at least one connection of the user.
+  std::uint64_t workers_of(UserId user) const;
+
+  // The seed's monitoring calls (its ConnectionManager), as a C++ API.
+  std::int64_t online_count() const { return online_.load(std::memory_order_relaxed); }
+  std::int64_t connection_count() const { return connections_.load(std::memory_order_relaxed); }
+  bool is_user_online(UserId user) const;        // visible online
+  int user_connections_count(UserId user) const;  // 0 for an invisible user
+  std::optional<UserPresence> presence_of(UserId user) const;  // raw, invisible included
+  // Visible online users ordered by id.
+  std::vector<UserPresence> online_users(std::size_t offset = 0, std::size_t limit = SIZE_MAX) const;
+
+ private:
+  struct Entry {
+    int connections = 0;
+    std::array<std::uint16_t, kMaxWorkers> per_worker{};
+    PresenceStatus status = PresenceStatus::online;
+    std::optional<std::string> status_data;
+    bool visible() const { return connections > 0 && status != PresenceStatus::offline; }
+  };
+  static constexpr std::size_t kShards = 64;
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<UserId, Entry> users;
+  };
+  Shard& shard(UserId id) { return shards_[static_cast<std::uint64_t>(raw(id)) % kShards]; }
+  const Shard& shard(UserId id) const {
+    return shards_[static_cast<std::uint64_t>(raw(id)) % kShards];
+  }
+
+  std::array<Shard, kShards> shards_;
+  std::atomic<std::int64_t> online_{0};
+  std::atomic<std::int64_t> connections_{0};
+};
+
+}  // namespace herald::realtime

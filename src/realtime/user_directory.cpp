@@ -1,0 +1,47 @@
+#include "realtime/user_directory.hpp"
+
+namespace herald::realtime {
+
+void UserDirectory::load(const std::vector<store::UserRecord>& users) {
+  for (const auto& u : users) put(u.id, u.username, u.last_seq, u.last_seen_ms);
+}
+
+std::optional<DirectoryEntry> UserDirectory::find(UserId id) const {
+  const Shard& s = shard(id);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(id);
+  if (it == s.users.end()) return std::nullopt;
+  return it->second;
+}
+
+bool UserDirectory::contains(UserId id) const {
+  const Shard& s = shard(id);
+  std::lock_guard lock(s.mutex);
+  return s.users.contains(id);
+}
+
+void UserDirectory::put(UserId id, std::string username, Seq last_seq,
+                        std::optional<std::int64_t> last_seen_ms) {
+  Shard& s = shard(id);
+  std::lock_guard lock(s.mutex);
+  auto& entry = s.users[id];
+  entry.username = std::move(username);
+  if (raw(last_seq) > raw(entry.last_seq)) entry.last_seq = last_seq;
+  if (last_seen_ms) entry.last_seen_ms = last_seen_ms;
+}
+
+void UserDirectory::set_last_seen(UserId id, std::int64_t when_ms) {
+  Shard& s = shard(id);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(id);
+  if (it != s.users.end()) it->second.last_seen_ms = when_ms;
+}
+
+void UserDirectory::advance_seq(UserId id, Seq seq) {
+  Shard& s = shard(id);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(id);
+  if (it != s.users.end() && raw(seq) > raw(it->second.last_seq)) it->second.last_seq = seq;
+}
+
+}  // namespace herald::realtime

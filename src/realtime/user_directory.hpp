@@ -1,0 +1,51 @@
+#pragma once
+// Every known user's id, display name, last_seen and latest mailbox seq,
+// in memory. Loaded from storage at start and kept current by the flows
+// that change it, so the hot paths (connect, chat's USER_NOT_FOUND check,
+// `connected.last_seq`) never wait on the database.
+//
+// Sharded by user id under short mutexes: any thread may call it.
+// Memory: ~80 bytes a user; 1M users is ~80 MB, acceptable for one node.
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/database.hpp"
+#include "util/ids.hpp"
+
+namespace herald::realtime {
+
+struct DirectoryEntry {
+  std::string username;
+  std::optional<std::int64_t> last_seen_ms;
+  Seq last_seq{};
+};
+
+class UserDirectory {
+ public:
+  void load(const std::vector<store::UserRecord>& users);
+  std::optional<DirectoryEntry> find(UserId id) const;
+  bool contains(UserId id) const;
+  void put(UserId id, std::string username, Seq last_seq, std::optional<std::int64_t> last_seen_ms);
+  void set_last_seen(UserId id, std::int64_t when_ms);
+  // Raises the stored seq (never lowers it: completions may arrive out of order).
+  void advance_seq(UserId id, Seq seq);
+
+ private:
+  static constexpr std::size_t kShards = 64;
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<UserId, DirectoryEntry> users;
+  };
+  Shard& shard(UserId id) { return shards_[static_cast<std::uint64_t>(raw(id)) % kShards]; }
+  const Shard& shard(UserId id) const {
+    return shards_[static_cast<std::uint64_t>(raw(id)) % kShards];
+  }
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace herald::realtime

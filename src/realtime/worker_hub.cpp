@@ -1,0 +1,104 @@
+#include "realtime/worker_hub.hpp"
+
+#include <algorithm>
+
+namespace herald::realtime {
+
+namespace {
+void erase_one(std::vector<Connection*>& v, Connection* c) {
+  auto it = std::find(v.begin(), v.end(), c);
+  if (it != v.end()) {
+    *it = v.back();
+    v.pop_back();
+  }
+}
+}  // namespace
+
+void WorkerHub::add(const std::shared_ptr<Connection>& c) {
+  all_.emplace(c->id(), c);
+  by_user_[c->user].push_back(c.get());
+}
+
+void WorkerHub::remove(Connection& c) {
+  for (const auto& ctx : c.subscriptions) unsubscribe(c, ctx);
+  auto it = by_user_.find(c.user);
+  if (it != by_user_.end()) {
+    erase_one(it->second, &c);
+    if (it->second.empty()) by_user_.erase(it);
+  }
+  all_.erase(c.id());
+}
+
+bool WorkerHub::subscribe(Connection& c, const std::string& context) {
+  auto& subs = by_context_[context];
+  if (std::find(subs.begin(), subs.end(), &c) != subs.end()) return false;
+  subs.push_back(&c);
+  return true;
+}
+
+void WorkerHub::unsubscribe(Connection& c, const std::string& context) {
+  auto it = by_context_.find(context);
+  if (it == by_context_.end()) return;
+  erase_one(it->second, &c);
+  if (it->second.empty()) by_context_.erase(it);
+}
+
+std::size_t WorkerHub::deliver(const cluster::Target& target, const cluster::SharedFrame& frame) {
+  switch (target.kind) {
+    case cluster::Target::Kind::user:
+      return deliver_to_user(target, frame);
+    case cluster::Target::Kind::all_users:
+      return deliver_to_all(target, frame);
+    case cluster::Target::Kind::context:
+      return deliver_to_context(target, frame);
+  }
+  return 0;
+}
+
+// Sending may close a connection (4010), which removes it from these
+// tables from inside on_closed only later (the close is asynchronous), so
+// iterating while sending is safe; copies guard against any re-entrancy.
+std::size_t WorkerHub::deliver_to_user(const cluster::Target& t, const cluster::SharedFrame& frame) {
+  auto it = by_user_.find(t.user);
+  if (it == by_user_.end()) return 0;
+  std::size_t n = 0;
+  auto recipients = it->second;
+  for (Connection* c : recipients) {
+    if (c->id() == t.exclude_connection) continue;
+    if (c->send(frame, t.type) == net::SendResult::queued) ++n;
+  }
+  return n;
+}
+
+std::size_t WorkerHub::deliver_to_all(const cluster::Target& t, const cluster::SharedFrame& frame) {
+  std::size_t n = 0;
+  for (auto& [user, conns] : by_user_) {
+    if (user == t.exclude_user) continue;
+    for (Connection* c : conns) {
+      if (c->send(frame, t.type) == net::SendResult::queued) ++n;
+    }
+  }
+  return n;
+}
+
+std::size_t WorkerHub::deliver_to_context(const cluster::Target& t,
+                                          const cluster::SharedFrame& frame) {
+  auto it = by_context_.find(t.context);
+  if (it == by_context_.end()) return 0;
+  std::size_t n = 0;
+  auto recipients = it->second;
+  for (Connection* c : recipients) {
+    if (c->user == t.exclude_user) continue;
+    if (c->send(frame, t.type) == net::SendResult::queued) ++n;
+  }
+  return n;
+}
+
+void WorkerHub::for_each(const std::function<void(Connection&)>& fn) {
+  std::vector<std::shared_ptr<Connection>> snapshot;
+  snapshot.reserve(all_.size());
+  for (auto& [id, c] : all_) snapshot.push_back(c);
+  for (auto& c : snapshot) fn(*c);
+}
+
+}  // namespace herald::realtime

@@ -1,0 +1,96 @@
+#pragma once
+// The storage seam. Database is a synchronous interface: its methods run
+// only on storage threads (StorageRunner), never on a worker, so they may
+// block on disk. SQLite implements it today (store/sqlite); PostgreSQL will
+// implement the same interface for clusters. Nothing here knows JSON frames.
+//
+// Every query is parameterised; no method builds SQL from user input.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "util/ids.hpp"
+
+namespace herald::store {
+
+struct UserRecord {
+  UserId id{};
+  std::string username;
+  std::int64_t created_at_ms = 0;
+  std::optional<std::int64_t> last_seen_ms;
+  std::int64_t followers_count = 0;
+  std::int64_t following_count = 0;
+  Seq last_seq{};  // latest mailbox seq
+};
+
+struct AccountRecord {
+  UserId id{};
+  std::string username;
+  std::string password_hash;
+};
+
+struct ChatInsert {
+  UserId from{};
+  UserId to{};
+  std::string text;
+  std::optional<std::string> client_msg_id;
+  std::int64_t created_at_ms = 0;
+};
+
+struct ChatInsertResult {
+  MessageId id{};
+  Seq sender_seq{};
+  Seq recipient_seq{};
+  std::int64_t created_at_ms = 0;
+  bool duplicate = false;  // client_msg_id seen before: the first message's values
+};
+
+// Thrown by a Database on a storage failure (I/O error, corruption, busy
+// beyond the timeout). Callers turn it into MESSAGE_PROCESSING_ERROR or 503.
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  // Transactions, used by the StorageRunner's group commit.
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  virtual void savepoint() = 0;
+  virtual void release_savepoint() = 0;
+  virtual void rollback_to_savepoint() = 0;
+
+  // Users.
+  virtual std::vector<UserRecord> load_users() = 0;
+  virtual std::optional<UserRecord> get_user(UserId id) = 0;
+  // Creates the record of a user first seen in a valid token; keeps an
+  // existing one (and its name) untouched. Returns the stored record.
+  virtual UserRecord ensure_user(UserId id, const std::string& username, std::int64_t now_ms) = 0;
+  virtual void set_last_seen(UserId id, std::int64_t when_ms) = 0;
+
+  // Accounts. create_account returns nullopt when the name is taken
+  // (case-insensitively).
+  virtual std::optional<UserRecord> create_account(const std::string& username,
+                                                   const std::string& password_hash,
+                                                   const std::string& email,
+                                                   std::int64_t now_ms) = 0;
+  virtual std::optional<AccountRecord> find_account(const std::string& username) = 0;
+
+  // Refresh tokens (rotation: a jti can be consumed once).
+  virtual void store_refresh_token(const std::string& jti, UserId user, std::int64_t expires_at) = 0;
+  // Deletes the token and returns its owner when it existed and had not expired.
+  virtual std::optional<UserId> consume_refresh_token(const std::string& jti, std::int64_t now) = 0;
+
+  // Chat: stores the message and appends it to both mailboxes, or returns
+  // the first message when (from, client_msg_id) was seen before.
+  virtual ChatInsertResult insert_chat(const ChatInsert& chat) = 0;
+  virtual Seq last_seq(UserId user) = 0;
+};
+
+}  // namespace herald::store

@@ -1,0 +1,65 @@
+#pragma once
+// The SQLite schema as ordered migrations. Migration i brings the database
+// from user_version i to i+1; applied in one transaction at open.
+#include <array>
+#include <string_view>
+
+namespace herald::store::sqlite {
+
+inline constexpr std::array<std::string_view, 1> kMigrations = {
+    R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  username      TEXT NOT NULL,
+  username_lc   TEXT,            -- set for registered accounts: unique login name
+  password_hash TEXT,            -- Argon2id; NULL for users known only from tokens
+  email         TEXT,
+  created_at    INTEGER NOT NULL, -- unix ms
+  last_seen     INTEGER,          -- unix ms
+  last_seq      INTEGER NOT NULL DEFAULT 0  -- latest mailbox seq (PROTOCOL 4.3)
+);
+CREATE UNIQUE INDEX users_username_lc ON users(username_lc) WHERE username_lc IS NOT NULL;
+
+CREATE TABLE refresh_tokens (
+  jti        TEXT PRIMARY KEY,
+  user_id    INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL   -- unix seconds
+);
+
+CREATE TABLE messages (
+  id            INTEGER PRIMARY KEY,
+  from_user_id  INTEGER NOT NULL,
+  to_user_id    INTEGER NOT NULL,
+  body          TEXT NOT NULL,
+  client_msg_id TEXT,
+  created_at    INTEGER NOT NULL,
+  sender_seq    INTEGER NOT NULL,
+  recipient_seq INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX messages_idempotency ON messages(from_user_id, client_msg_id)
+  WHERE client_msg_id IS NOT NULL;
+CREATE INDEX messages_to ON messages(to_user_id, from_user_id, id);
+CREATE INDEX messages_from ON messages(from_user_id, to_user_id, id);
+
+-- One row per event in a user's mailbox: kind 1 = chat (ref = messages.id),
+-- kind 2 = notification (ref = notifications.id, a later migration).
+CREATE TABLE mailbox (
+  user_id    INTEGER NOT NULL,
+  seq        INTEGER NOT NULL,
+  kind       INTEGER NOT NULL,
+  ref_id     INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE follows (
+  follower_id INTEGER NOT NULL,
+  followee_id INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (follower_id, followee_id)
+) WITHOUT ROWID;
+CREATE INDEX follows_followee ON follows(followee_id, follower_id);
+)sql",
+};
+
+}  // namespace herald::store::sqlite

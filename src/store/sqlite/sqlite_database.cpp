@@ -1,0 +1,254 @@
+#include "store/sqlite/sqlite_database.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_map>
+
+#include "store/sqlite/schema.hpp"
+#include "store/sqlite/statement.hpp"
+
+namespace herald::store::sqlite {
+
+// Prepared statements, prepared on first use and kept for the connection's
+// life. Keyed by the SQL literal's address: every call site passes a literal.
+class Statements {
+ public:
+  explicit Statements(sqlite3* db) : db_(db) {}
+  Statement& get(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      it = cache_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
+    }
+    return it->second->reset();
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<const char*, std::unique_ptr<Statement>> cache_;
+};
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+constexpr const char* kUserColumns =
+    "SELECT id, username, created_at, last_seen,"
+    " (SELECT COUNT(*) FROM follows WHERE followee_id = users.id),"
+    " (SELECT COUNT(*) FROM follows WHERE follower_id = users.id), last_seq FROM users";
+
+UserRecord read_user(const Statement& st) {
+  UserRecord u;
+  u.id = UserId{st.column_int(0)};
+  u.username = st.column_text(1);
+  u.created_at_ms = st.column_int(2);
+  if (!st.column_is_null(3)) u.last_seen_ms = st.column_int(3);
+  u.followers_count = st.column_int(4);
+  u.following_count = st.column_int(5);
+  u.last_seq = Seq{st.column_int(6)};
+  return u;
+}
+
+}  // namespace
+
+SqliteDatabase::SqliteDatabase(const std::filesystem::path& file) {
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw StorageError("open " + file.string() + ": " + message);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  // WAL + synchronous=NORMAL: a commit is durable against a process crash;
+  // group commit (StorageRunner) amortises the fsync at checkpoint.
+  exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  migrate();
+  statements_ = std::make_unique<Statements>(db_);
+}
+
+SqliteDatabase::~SqliteDatabase() {
+  statements_.reset();
+  sqlite3_close_v2(db_);
+}
+
+void SqliteDatabase::migrate() {
+  Statement version(db_, "PRAGMA user_version");
+  version.step();
+  auto current = static_cast<std::size_t>(version.column_int(0));
+  if (current >= kMigrations.size()) return;
+  exec(db_, "BEGIN IMMEDIATE");
+  try {
+    for (std::size_t i = current; i < kMigrations.size(); ++i) exec(db_, kMigrations[i]);
+    exec(db_, "PRAGMA user_version = " + std::to_string(kMigrations.size()));
+    exec(db_, "COMMIT");
+  } catch (...) {
+    exec(db_, "ROLLBACK");
+    throw;
+  }
+}
+
+void SqliteDatabase::begin() { exec(db_, "BEGIN IMMEDIATE"); }
+void SqliteDatabase::commit() { exec(db_, "COMMIT"); }
+void SqliteDatabase::rollback() {
+  if (!sqlite3_get_autocommit(db_)) exec(db_, "ROLLBACK");
+}
+void SqliteDatabase::savepoint() { exec(db_, "SAVEPOINT job"); }
+void SqliteDatabase::release_savepoint() { exec(db_, "RELEASE job"); }
+void SqliteDatabase::rollback_to_savepoint() { exec(db_, "ROLLBACK TO job; RELEASE job"); }
+
+std::vector<UserRecord> SqliteDatabase::load_users() {
+  static const std::string sql = std::string(kUserColumns) + " ORDER BY id";
+  Statement& st = statements_->get(sql.c_str());
+  std::vector<UserRecord> users;
+  while (st.step()) users.push_back(read_user(st));
+  return users;
+}
+
+std::optional<UserRecord> SqliteDatabase::get_user(UserId id) {
+  static const std::string sql = std::string(kUserColumns) + " WHERE id = ?1";
+  Statement& st = statements_->get(sql.c_str());
+  st.bind(1, raw(id));
+  if (!st.step()) return std::nullopt;
+  UserRecord u = read_user(st);
+  st.reset();
+  return u;
+}
+
+UserRecord SqliteDatabase::ensure_user(UserId id, const std::string& username,
+                                       std::int64_t now_ms) {
+  statements_
+      ->get("INSERT INTO users (id, username, created_at) VALUES (?1, ?2, ?3)"
+            " ON CONFLICT(id) DO NOTHING")
+      .bind(1, raw(id))
+      .bind(2, std::string_view(username))
+      .bind(3, now_ms)
+      .run();
+  auto user = get_user(id);
+  if (!user) throw StorageError("ensure_user: row vanished");
+  return *user;
+}
+
+void SqliteDatabase::set_last_seen(UserId id, std::int64_t when_ms) {
+  statements_->get("UPDATE users SET last_seen = ?2 WHERE id = ?1")
+      .bind(1, raw(id))
+      .bind(2, when_ms)
+      .run();
+}
+
+std::optional<UserRecord> SqliteDatabase::create_account(const std::string& username,
+                                                         const std::string& password_hash,
+                                                         const std::string& email,
+                                                         std::int64_t now_ms) {
+  Statement& exists = statements_->get("SELECT 1 FROM users WHERE username_lc = ?1");
+  exists.bind(1, std::string_view(lower(username)));
+  if (exists.step()) {
+    exists.reset();
+    return std::nullopt;
+  }
+  statements_
+      ->get("INSERT INTO users (username, username_lc, password_hash, email, created_at)"
+            " VALUES (?1, ?2, ?3, ?4, ?5)")
+      .bind(1, std::string_view(username))
+      .bind(2, std::string_view(lower(username)))
+      .bind(3, std::string_view(password_hash))
+      .bind(4, email.empty() ? std::optional<std::string>() : std::optional<std::string>(email))
+      .bind(5, now_ms)
+      .run();
+  return get_user(UserId{sqlite3_last_insert_rowid(db_)});
+}
+
+std::optional<AccountRecord> SqliteDatabase::find_account(const std::string& username) {
+  Statement& st = statements_->get(
+      "SELECT id, username, password_hash FROM users"
+      " WHERE username_lc = ?1 AND password_hash IS NOT NULL");
+  st.bind(1, std::string_view(lower(username)));
+  if (!st.step()) return std::nullopt;
+  AccountRecord a{UserId{st.column_int(0)}, st.column_text(1), st.column_text(2)};
+  st.reset();
+  return a;
+}
+
+void SqliteDatabase::store_refresh_token(const std::string& jti, UserId user,
+                                         std::int64_t expires_at) {
+  statements_->get("INSERT INTO refresh_tokens (jti, user_id, expires_at) VALUES (?1, ?2, ?3)")
+      .bind(1, std::string_view(jti))
+      .bind(2, raw(user))
+      .bind(3, expires_at)
+      .run();
+}
+
+std::optional<UserId> SqliteDatabase::consume_refresh_token(const std::string& jti,
+                                                            std::int64_t now) {
+  Statement& st =
+      statements_->get("DELETE FROM refresh_tokens WHERE jti = ?1 RETURNING user_id, expires_at");
+  st.bind(1, std::string_view(jti));
+  if (!st.step()) return std::nullopt;
+  UserId user{st.column_int(0)};
+  std::int64_t expires_at = st.column_int(1);
+  st.run();
+  if (expires_at <= now) return std::nullopt;
+  return user;
+}
+
+Seq SqliteDatabase::next_seq(UserId user) {
+  Statement& st =
+      statements_->get("UPDATE users SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq");
+  st.bind(1, raw(user));
+  if (!st.step()) throw StorageError("next_seq: unknown user");
+  Seq seq{st.column_int(0)};
+  st.run();
+  return seq;
+}
+
+ChatInsertResult SqliteDatabase::insert_chat(const ChatInsert& chat) {
+  if (chat.client_msg_id) {
+    Statement& seen = statements_->get(
+        "SELECT id, sender_seq, recipient_seq, created_at FROM messages"
+        " WHERE from_user_id = ?1 AND client_msg_id = ?2");
+    seen.bind(1, raw(chat.from)).bind(2, chat.client_msg_id);
+    if (seen.step()) {
+      ChatInsertResult r{MessageId{seen.column_int(0)}, Seq{seen.column_int(1)},
+                         Seq{seen.column_int(2)}, seen.column_int(3), true};
+      seen.reset();
+      return r;
+    }
+  }
+  ChatInsertResult r;
+  r.created_at_ms = chat.created_at_ms;
+  r.sender_seq = next_seq(chat.from);
+  r.recipient_seq = next_seq(chat.to);
+  statements_
+      ->get("INSERT INTO messages (from_user_id, to_user_id, body, client_msg_id, created_at,"
+            " sender_seq, recipient_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+      .bind(1, raw(chat.from))
+      .bind(2, raw(chat.to))
+      .bind(3, std::string_view(chat.text))
+      .bind(4, chat.client_msg_id)
+      .bind(5, chat.created_at_ms)
+      .bind(6, raw(r.sender_seq))
+      .bind(7, raw(r.recipient_seq))
+      .run();
+  r.id = MessageId{sqlite3_last_insert_rowid(db_)};
+  Statement& mailbox = statements_->get(
+      "INSERT INTO mailbox (user_id, seq, kind, ref_id, created_at) VALUES (?1, ?2, 1, ?3, ?4)");
+  mailbox.bind(1, raw(chat.from)).bind(2, raw(r.sender_seq)).bind(3, raw(r.id)).bind(4, chat.created_at_ms).run();
+  mailbox.reset().bind(1, raw(chat.to)).bind(2, raw(r.recipient_seq)).bind(3, raw(r.id)).bind(4, chat.created_at_ms).run();
+  return r;
+}
+
+Seq SqliteDatabase::last_seq(UserId user) {
+  Statement& st = statements_->get("SELECT last_seq FROM users WHERE id = ?1");
+  st.bind(1, raw(user));
+  if (!st.step()) return Seq{0};
+  Seq seq{st.column_int(0)};
+  st.reset();
+  return seq;
+}
+
+}  // namespace herald::store::sqlite

@@ -1,0 +1,44 @@
+#pragma once
+// A thin RAII layer over sqlite3 prepared statements: bind by position,
+// step, read columns. Every query Herald runs goes through bind(), so user
+// input never becomes SQL text.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace herald::store::sqlite {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& reset();  // clears bindings and rewinds; returns *this
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, std::nullopt_t);
+  Statement& bind(int index, const std::optional<std::string>& value);
+  Statement& bind(int index, const std::optional<std::int64_t>& value);
+
+  bool step();  // true while a row is available; throws StorageError on failure
+  void run();   // step to completion, expecting no rows
+
+  std::int64_t column_int(int index) const;
+  std::string column_text(int index) const;
+  bool column_is_null(int index) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Runs SQL that takes no parameters (schema, pragmas, BEGIN/COMMIT).
+void exec(sqlite3* db, std::string_view sql);
+
+}  // namespace herald::store::sqlite

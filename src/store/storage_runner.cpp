@@ -1,0 +1,134 @@
+#include "store/storage_runner.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+namespace herald::store {
+
+namespace {
+// Bounds one transaction so a flood of writes still commits regularly and
+// completions (acks) are not held back behind an ever-growing batch.
+constexpr std::size_t kMaxBatch = 512;
+}  // namespace
+
+StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
+  auto writer_db = open();  // opened here so a bad path fails at start-up
+  std::vector<std::unique_ptr<Database>> reader_dbs;
+  for (unsigned i = 0; i < std::max(1u, readers); ++i) reader_dbs.push_back(open());
+  threads_.emplace_back([this, db = std::move(writer_db)]() mutable { writer_loop(std::move(db)); });
+  for (auto& db : reader_dbs) {
+    threads_.emplace_back([this, db = std::move(db)]() mutable { reader_loop(std::move(db)); });
+  }
+}
+
+StorageRunner::~StorageRunner() { stop(); }
+
+void StorageRunner::push(Queue& q, StorageJob job) {
+  {
+    std::lock_guard lock(q.mutex);
+    q.jobs.push_back(std::move(job));
+  }
+  q.ready.notify_one();
+}
+
+void StorageRunner::write(StorageJob job) { push(write_queue_, std::move(job)); }
+void StorageRunner::read(StorageJob job) { push(read_queue_, std::move(job)); }
+
+void StorageRunner::stop() {
+  for (Queue* q : {&write_queue_, &read_queue_}) {
+    {
+      std::lock_guard lock(q->mutex);
+      q->stopping = true;
+    }
+    q->ready.notify_all();
+  }
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
+  std::vector<StorageJob> batch;
+  std::vector<std::function<void()>> completions;
+  std::vector<std::size_t> completed_jobs;
+  for (;;) {
+    {
+      std::unique_lock lock(write_queue_.mutex);
+      write_queue_.ready.wait(lock, [&] { return write_queue_.stopping || !write_queue_.jobs.empty(); });
+      if (write_queue_.jobs.empty()) return;  // stopping and drained
+      while (!write_queue_.jobs.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(write_queue_.jobs.front()));
+        write_queue_.jobs.pop_front();
+      }
+    }
+    auto started = std::chrono::steady_clock::now();
+    try {
+      db->begin();
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        try {
+          db->savepoint();
+          completions.push_back(batch[i].work(*db));
+          completed_jobs.push_back(i);
+          db->release_savepoint();
+        } catch (...) {
+          if (!completions.empty() && completed_jobs.back() == i) {
+            completions.pop_back();
+            completed_jobs.pop_back();
+          }
+          try {
+            db->rollback_to_savepoint();
+          } catch (...) {
+          }
+          if (batch[i].fail) batch[i].fail(std::current_exception());
+        }
+      }
+      db->commit();
+      healthy_.store(true, std::memory_order_relaxed);
+      if (commit_observer_) {
+        commit_observer_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      }
+      for (auto& done : completions) {
+        if (done) done();
+      }
+    } catch (const std::exception& e) {
+      // The commit (or BEGIN) failed: nothing in this batch is durable, so
+      // every job that had succeeded is told it failed.
+      healthy_.store(false, std::memory_order_relaxed);
+      spdlog::error("storage commit failed: {}", e.what());
+      try {
+        db->rollback();
+      } catch (...) {
+      }
+      auto error = std::current_exception();
+      for (std::size_t i : completed_jobs) {
+        if (batch[i].fail) batch[i].fail(error);
+      }
+    }
+    batch.clear();
+    completions.clear();
+    completed_jobs.clear();
+  }
+}
+
+void StorageRunner::reader_loop(std::unique_ptr<Database> db) {
+  for (;;) {
+    StorageJob job;
+    {
+      std::unique_lock lock(read_queue_.mutex);
+      read_queue_.ready.wait(lock, [&] { return read_queue_.stopping || !read_queue_.jobs.empty(); });
+      if (read_queue_.jobs.empty()) return;
+      job = std::move(read_queue_.jobs.front());
+      read_queue_.jobs.pop_front();
+    }
+    try {
+      auto done = job.work(*db);
+      if (done) done();
+    } catch (...) {
+      if (job.fail) job.fail(std::current_exception());
+    }
+  }
+}
+
+}  // namespace herald::store

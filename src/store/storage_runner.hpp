@@ -1,0 +1,68 @@
+#pragma once
+// Runs Database work off the worker threads (DESIGN.md "Threads").
+//
+// Writes go to one writer thread that owns the write connection and
+// group-commits: it takes every queued job, runs them inside one
+// transaction (each in its own savepoint, so one failing job does not undo
+// the others), commits once, and only then runs the jobs' completions. So a
+// completion that sends an `ack` never acknowledges an uncommitted write.
+// Reads go to a small pool of reader threads, each with its own connection.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store/database.hpp"
+
+namespace herald::store {
+
+// A unit of work. `work` runs on a storage thread and returns the
+// completion to run once its effects are durable (after the commit, for
+// writes). `fail` runs instead when the work or its commit failed.
+struct StorageJob {
+  std::function<std::function<void()>(Database&)> work;
+  std::function<void(std::exception_ptr)> fail;
+};
+
+class StorageRunner {
+ public:
+  using Opener = std::function<std::unique_ptr<Database>()>;
+  StorageRunner(const Opener& open, unsigned readers);
+  ~StorageRunner();
+  StorageRunner(const StorageRunner&) = delete;
+  StorageRunner& operator=(const StorageRunner&) = delete;
+
+  void write(StorageJob job);
+  void read(StorageJob job);
+
+  // Finishes every queued job, commits, and joins the threads.
+  void stop();
+  // True while the last storage operation succeeded (for /ready).
+  bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
+  // Called with the duration of each group commit, in seconds.
+  void on_commit(std::function<void(double)> observer) { commit_observer_ = std::move(observer); }
+
+ private:
+  struct Queue {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<StorageJob> jobs;
+    bool stopping = false;
+  };
+  void writer_loop(std::unique_ptr<Database> db);
+  void reader_loop(std::unique_ptr<Database> db);
+  static void push(Queue& q, StorageJob job);
+
+  Queue write_queue_;
+  Queue read_queue_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> healthy_{true};
+  std::function<void(double)> commit_observer_;
+};
+
+}  // namespace herald::store

@@ -1,0 +1,48 @@
+#include "util/worker_pool.hpp"
+
+namespace herald::util {
+
+namespace {
+thread_local int t_worker_index = -1;
+}
+
+WorkerPool::WorkerPool(unsigned count) {
+  if (count == 0) count = 1;
+  for (unsigned i = 0; i < count; ++i) {
+    // concurrency hint 1: each io_context is run by exactly one thread, so
+    // Asio can skip its internal locking.
+    contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    guards_.emplace_back(contexts_.back()->get_executor());
+  }
+}
+
+WorkerPool::~WorkerPool() {
+  stop();
+  join();
+}
+
+void WorkerPool::start() {
+  for (unsigned i = 0; i < contexts_.size(); ++i) {
+    threads_.emplace_back([this, i] {
+      t_worker_index = static_cast<int>(i);
+      contexts_[i]->run();
+      t_worker_index = -1;
+    });
+  }
+}
+
+void WorkerPool::stop() {
+  guards_.clear();
+  for (auto& c : contexts_) c->stop();
+}
+
+void WorkerPool::join() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+int WorkerPool::current_worker() { return t_worker_index; }
+
+}  // namespace herald::util

@@ -1,0 +1,56 @@
+#pragma once
+// N worker threads, one io_context each (DESIGN.md "Threads"). A connection
+// lives on one worker for life, so its state needs no lock; other threads
+// reach it by posting a closure to its worker.
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+namespace herald::util {
+
+class WorkerPool {
+ public:
+  explicit WorkerPool(unsigned count);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  unsigned size() const { return static_cast<unsigned>(contexts_.size()); }
+  boost::asio::io_context& context(unsigned worker) { return *contexts_[worker]; }
+
+  template <class F>
+  void post(unsigned worker, F&& fn) {
+    boost::asio::post(*contexts_[worker], std::forward<F>(fn));
+  }
+
+  // Runs fn now when called on `worker`'s own thread, else posts it there.
+  template <class F>
+  void dispatch(unsigned worker, F&& fn) {
+    if (current_worker() == static_cast<int>(worker)) {
+      fn();
+    } else {
+      post(worker, std::forward<F>(fn));
+    }
+  }
+
+  void start();  // one thread per worker
+  void stop();   // io_contexts stop; threads joined
+  void join();
+
+  // Index of the worker whose thread is calling, or -1 on any other thread.
+  static int current_worker();
+
+ private:
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<Guard> guards_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace herald::util

@@ -1,0 +1,177 @@
+// Precedence of the configuration layers: flag > TOML file > env > default,
+// checked setting by setting for several types (int, text, number, list).
+#include <gtest/gtest.h>
+
+#include "config_test_support.hpp"
+
+namespace herald::app {
+namespace {
+
+using testing::FakeEnv;
+using testing::parse;
+using testing::TempToml;
+
+TEST(ConfigPrecedence, DefaultsWhenNothingIsGiven) {
+  auto parsed = parse({});
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->command, Command::serve);
+  const Settings& s = parsed->settings;
+  EXPECT_EQ(s.host, "127.0.0.1");
+  EXPECT_EQ(s.port, 8000);
+  EXPECT_EQ(s.workers, 0u);
+  EXPECT_EQ(s.data_dir, "./data");
+  EXPECT_EQ(s.jwt_algorithm, "HS256");
+  EXPECT_EQ(s.max_message_bytes, 65536u);
+  EXPECT_DOUBLE_EQ(s.rate_limit_per_s, 20);
+  EXPECT_TRUE(s.allowed_origins.empty());
+  EXPECT_EQ(s.presence_audience, "all");
+}
+
+TEST(ConfigPrecedence, EnvBeatsDefault) {
+  FakeEnv env{{{"HERALD_PORT", "9001"},
+               {"HERALD_JWT_SECRET", "from-env"},
+               {"HERALD_RATE_LIMIT_PER_S", "7.5"},
+               {"HERALD_ALLOWED_ORIGINS", "https://a.example, https://b.example"},
+               {"HERALD_WORKERS", "3"}}};
+  auto parsed = parse({"serve"}, env);
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->settings.port, 9001);
+  EXPECT_EQ(parsed->settings.jwt_secret, "from-env");
+  EXPECT_DOUBLE_EQ(parsed->settings.rate_limit_per_s, 7.5);
+  EXPECT_EQ(parsed->settings.allowed_origins,
+            (std::vector<std::string>{"https://a.example", "https://b.example"}));
+  EXPECT_EQ(parsed->settings.workers, 3u);
+}
+
+TEST(ConfigPrecedence, EmptyEnvValueCountsAsUnset) {
+  FakeEnv env{{{"HERALD_PORT", ""}}};
+  auto parsed = parse({}, env);
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->settings.port, 8000);
+}
+
+TEST(ConfigPrecedence, FileBeatsEnv) {
+  TempToml file(R"(
+port = 9100
+jwt_secret = "from-file"
+rate_limit_per_s = 5
+allowed_origins = ["https://file.example"]
+)");
+  FakeEnv env{{{"HERALD_PORT", "9001"},
+               {"HERALD_JWT_SECRET", "from-env"},
+               {"HERALD_RATE_LIMIT_PER_S", "7.5"},
+               {"HERALD_ALLOWED_ORIGINS", "https://env.example"},
+               {"HERALD_HOST", "0.0.0.0"}}};
+  auto parsed = parse({"--config", file.path()}, env);
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->settings.port, 9100);
+  EXPECT_EQ(parsed->settings.jwt_secret, "from-file");
+  EXPECT_DOUBLE_EQ(parsed->settings.rate_limit_per_s, 5);
+  EXPECT_EQ(parsed->settings.allowed_origins, std::vector<std::string>{"https://file.example"});
+  EXPECT_EQ(parsed->settings.host, "0.0.0.0");  // not in the file: env still applies
+}
+
+TEST(ConfigPrecedence, FlagBeatsFileAndEnv) {
+  TempToml file("port = 9100\njwt_secret = \"from-file\"\nrate_limit_per_s = 5\nheartbeat_interval_s = 20\n");
+  FakeEnv env{{{"HERALD_PORT", "9001"}, {"HERALD_JWT_SECRET", "from-env"}, {"HERALD_LOG_LEVEL", "debug"}}};
+  auto parsed = parse({"serve", "--config", file.path(), "--port", "9200", "--jwt-secret", "from-flag",
+                       "--rate-limit", "2.5", "--allowed-origins", "https://x.example,https://y.example",
+                       "--allowed-origins", "https://z.example"},
+                      env);
+  ASSERT_TRUE(parsed) << parsed.error();
+  const Settings& s = parsed->settings;
+  EXPECT_EQ(s.port, 9200);
+  EXPECT_EQ(s.jwt_secret, "from-flag");
+  EXPECT_DOUBLE_EQ(s.rate_limit_per_s, 2.5);
+  EXPECT_EQ(s.allowed_origins,
+            (std::vector<std::string>{"https://x.example", "https://y.example", "https://z.example"}));
+  EXPECT_EQ(s.heartbeat_interval_s, 20);  // file only
+  EXPECT_EQ(s.log_level, "debug");        // env only
+}
+
+TEST(ConfigPrecedence, ConfigPathFromEnvAndFlagWins) {
+  TempToml env_file("port = 9300\n");
+  TempToml flag_file("port = 9400\n");
+  FakeEnv env{{{"HERALD_CONFIG", env_file.path()}}};
+  auto from_env = parse({}, env);
+  ASSERT_TRUE(from_env) << from_env.error();
+  EXPECT_EQ(from_env->settings.port, 9300);
+  auto from_flag = parse({"--config", flag_file.path()}, env);
+  ASSERT_TRUE(from_flag) << from_flag.error();
+  EXPECT_EQ(from_flag->settings.port, 9400);
+}
+
+TEST(ConfigPrecedence, FlagsBeforeOrAfterTheSubcommand) {
+  auto before = parse({"--port", "9500", "serve"});
+  auto after = parse({"serve", "--port", "9500"});
+  ASSERT_TRUE(before) << before.error();
+  ASSERT_TRUE(after) << after.error();
+  EXPECT_EQ(before->settings.port, 9500);
+  EXPECT_EQ(after->settings.port, 9500);
+  EXPECT_EQ(before->command, Command::serve);
+}
+
+TEST(ConfigPrecedence, ListFlagBeforeTheSubcommandLeavesItAlone) {
+  auto parsed = parse({"--allowed-origins", "https://a.example", "serve"});
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->command, Command::serve);
+  EXPECT_EQ(parsed->settings.allowed_origins, std::vector<std::string>{"https://a.example"});
+}
+
+TEST(ConfigPrecedence, RepeatedScalarFlagTakesTheLast) {
+  auto parsed = parse({"--port", "9001", "--port", "9002"});
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->settings.port, 9002);
+}
+
+TEST(ConfigPrecedence, EveryFlagSetsItsSetting) {
+  auto parsed = parse({"serve", "--host", "0.0.0.0", "--workers", "4", "--data-dir", "/var/lib/herald",
+                       "--jwt-algorithm", "RS256", "--jwt-public-key", "pub.pem", "--jwt-private-key", "key.pem",
+                       "--access-token-ttl", "60", "--refresh-token-ttl", "600", "--api-key", "k",
+                       "--max-message-bytes", "1024", "--max-http-body-bytes", "2048", "--rate-burst", "80",
+                       "--rate-limit-abuse-drops", "3", "--max-connections-per-user", "2",
+                       "--max-subscriptions", "5", "--max-queue-bytes", "4096", "--max-queue-messages", "50",
+                       "--heartbeat-interval", "10", "--heartbeat-timeout", "25", "--presence-audience",
+                       "followers", "--log-level", "warn", "--login-max-failures", "9", "--login-window", "60",
+                       "--redis-url", "redis://localhost:6379", "--database-url", "postgres://db/herald",
+                       "--retention-days", "7", "--retention-events", "500"});
+  ASSERT_TRUE(parsed) << parsed.error();
+  const Settings& s = parsed->settings;
+  EXPECT_EQ(s.host, "0.0.0.0");
+  EXPECT_EQ(s.workers, 4u);
+  EXPECT_EQ(s.data_dir, "/var/lib/herald");
+  EXPECT_EQ(s.jwt_algorithm, "RS256");
+  EXPECT_EQ(s.jwt_public_key_file, "pub.pem");
+  EXPECT_EQ(s.jwt_private_key_file, "key.pem");
+  EXPECT_EQ(s.access_token_ttl_s, 60);
+  EXPECT_EQ(s.refresh_token_ttl_s, 600);
+  EXPECT_EQ(s.api_key, "k");
+  EXPECT_EQ(s.max_message_bytes, 1024u);
+  EXPECT_EQ(s.max_http_body_bytes, 2048u);
+  EXPECT_DOUBLE_EQ(s.rate_limit_burst, 80);
+  EXPECT_EQ(s.rate_limit_abuse_drops, 3);
+  EXPECT_EQ(s.max_connections_per_user, 2);
+  EXPECT_EQ(s.max_subscriptions, 5);
+  EXPECT_EQ(s.max_queue_bytes, 4096u);
+  EXPECT_EQ(s.max_queue_messages, 50u);
+  EXPECT_EQ(s.heartbeat_interval_s, 10);
+  EXPECT_EQ(s.heartbeat_timeout_s, 25);
+  EXPECT_EQ(s.presence_audience, "followers");
+  EXPECT_EQ(s.log_level, "warn");
+  EXPECT_EQ(s.login_max_failures, 9);
+  EXPECT_EQ(s.login_window_s, 60);
+  EXPECT_EQ(s.redis_url, "redis://localhost:6379");
+  EXPECT_EQ(s.database_url, "postgres://db/herald");
+  EXPECT_EQ(s.retention_days, 7);
+  EXPECT_EQ(s.retention_events, 500);
+}
+
+TEST(ConfigPrecedence, VersionShortCircuits) {
+  FakeEnv env{{{"HERALD_PORT", "not a number"}}};  // not read for --version
+  auto parsed = parse({"--version"}, env);
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->command, Command::version);
+}
+
+}  // namespace
+}  // namespace herald::app
