@@ -1,0 +1,35 @@
+# Herald: the two commands of the README, and a few helpers.
+#   make run   install deps, build, serve on 127.0.0.1:8000 with data in ./data
+#   make test  install deps, build, run every test through ctest
+BUILD_DIR ?= build
+JOBS ?= 2
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA_DIR ?= ./data
+
+.PHONY: deps configure build run test bench bench-quick clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+configure: deps
+	@test -f $(BUILD_DIR)/build.ninja || cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target herald
+	$(BUILD_DIR)/herald serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j 1 --timeout 900
+
+bench: build
+	bash bench/scripts/run-bench.sh
+
+bench-quick: build
+	bash bench/scripts/run-bench.sh --quick
+
+clean:
+	rm -rf $(BUILD_DIR)

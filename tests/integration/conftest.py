@@ -1,0 +1,151 @@
+"""Fixtures that run the real herald binary for integration tests.
+
+Each server gets a free loopback port and a fresh data directory; it is
+stopped with SIGTERM and must exit 0. Tokens are minted here (HS256 with the
+server's secret) so tests can choose exp freely.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+SECRET = "integration-test-secret-0123456789abcdef"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--herald", action="store", default=None,
+                     help="path to the herald server binary")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_token(user_id, username=None, ttl=3600, secret=SECRET, **extra):
+    """An HS256 access token; ttl may be negative for an already-expired one."""
+    now = int(time.time())
+    claims = {"sub": str(user_id), "iat": now, "exp": now + ttl, "type": "access"}
+    if username is not None:
+        claims["username"] = username
+    claims.update(extra)
+    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = _b64(json.dumps(claims).encode())
+    sig = hmac.new(secret.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
+    return f"{header}.{body}.{_b64(sig)}"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One running herald process."""
+
+    def __init__(self, binary, data_dir, extra_args):
+        self.binary = binary
+        self.data_dir = str(data_dir)
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.port = None
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws_url(self, token=None, query=""):
+        url = f"ws://127.0.0.1:{self.port}/api/v1/ws"
+        params = []
+        if token is not None:
+            params.append(f"token={token}")
+        if query:
+            params.append(query)
+        return url + ("?" + "&".join(params) if params else "")
+
+    def start(self):
+        self.port = _free_port()
+        args = [self.binary, "serve", "--port", str(self.port), "--data-dir", self.data_dir,
+                "--jwt-secret", SECRET, "--workers", "2", "--log-level", "warn"] + self.extra_args
+        self.log = open(os.path.join(self.data_dir, f"server-{self.port}.log"), "wb")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"herald exited early with {self.proc.returncode}")
+            try:
+                if requests.get(self.base + "/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("herald did not become healthy")
+
+    def stop(self, timeout=12):
+        """SIGTERM and wait; returns the exit code."""
+        if self.proc is None or self.proc.poll() is not None:
+            return None if self.proc is None else self.proc.returncode
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+        finally:
+            self.log.close()
+        return rc
+
+    def token(self, user_id, username=None, ttl=3600, **extra):
+        return make_token(user_id, username if username is not None else f"user{user_id}", ttl, **extra)
+
+    def get(self, path, token=None, **kw):
+        headers = kw.pop("headers", {})
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.get(self.base + path, headers=headers, timeout=5, **kw)
+
+    def post(self, path, token=None, **kw):
+        headers = kw.pop("headers", {})
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.post(self.base + path, headers=headers, timeout=5, **kw)
+
+
+@pytest.fixture
+def herald_binary(request):
+    path = request.config.getoption("--herald") or os.environ.get("HERALD_BIN") \
+        or "/work/main/build/herald"
+    assert os.path.exists(path), f"herald binary not found: {path}"
+    return path
+
+
+@pytest.fixture
+def herald_factory(herald_binary, tmp_path):
+    """Start servers with custom flags; all are stopped (and checked) at teardown."""
+    servers = []
+
+    def start(*extra_args, data_dir=None):
+        d = data_dir or (tmp_path / f"data{len(servers)}")
+        os.makedirs(d, exist_ok=True)
+        srv = Server(herald_binary, d, extra_args).start()
+        servers.append(srv)
+        return srv
+
+    yield start
+    codes = [s.stop() for s in servers]
+    for s, rc in zip(servers, codes):
+        assert rc in (None, 0), f"herald exited with {rc}"
+
+
+@pytest.fixture
+def herald(herald_factory):
+    return herald_factory()
