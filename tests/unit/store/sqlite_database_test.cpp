@@ -1,0 +1,106 @@
+// SQLite storage against a real database file in a temp directory.
+#include "store/sqlite/sqlite_database.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+#include "store/storage_runner.hpp"
+
+using namespace herald;
+using store::sqlite::SqliteDatabase;
+
+namespace {
+std::filesystem::path temp_db() {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("herald-store-" + std::to_string(::getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir / "herald.db";
+}
+}  // namespace
+
+TEST(SqliteDatabase, AccountsAreUniqueCaseInsensitively) {
+  SqliteDatabase db(temp_db());
+  auto alice = db.create_account("Alice", "hash", "", 1000);
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->username, "Alice");
+  EXPECT_FALSE(db.create_account("alice", "hash2", "", 1001));
+  auto found = db.find_account("ALICE");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->password_hash, "hash");
+}
+
+TEST(SqliteDatabase, EnsureUserKeepsAnExistingName) {
+  SqliteDatabase db(temp_db());
+  db.ensure_user(UserId{42}, "bob", 1);
+  auto again = db.ensure_user(UserId{42}, "robert", 2);
+  EXPECT_EQ(again.username, "bob");
+  EXPECT_EQ(again.created_at_ms, 1);
+}
+
+TEST(SqliteDatabase, ChatAdvancesBothMailboxesAndIsIdempotent) {
+  SqliteDatabase db(temp_db());
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  auto first = db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("m1"), 10});
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_EQ(raw(first.sender_seq), 1);
+  EXPECT_EQ(raw(first.recipient_seq), 1);
+  auto repeat = db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("m1"), 20});
+  EXPECT_TRUE(repeat.duplicate);
+  EXPECT_EQ(raw(repeat.id), raw(first.id));
+  auto second = db.insert_chat({UserId{2}, UserId{1}, "yo", std::nullopt, 30});
+  EXPECT_EQ(raw(second.sender_seq), 2);
+  EXPECT_EQ(raw(second.recipient_seq), 2);
+  EXPECT_EQ(raw(db.last_seq(UserId{1})), 2);
+}
+
+TEST(SqliteDatabase, RefreshTokensAreSingleUse) {
+  SqliteDatabase db(temp_db());
+  db.store_refresh_token("jti1", UserId{3}, 100);
+  EXPECT_EQ(db.consume_refresh_token("jti1", 50), UserId{3});
+  EXPECT_FALSE(db.consume_refresh_token("jti1", 50));
+  db.store_refresh_token("old", UserId{3}, 100);
+  EXPECT_FALSE(db.consume_refresh_token("old", 200));  // expired
+}
+
+TEST(SqliteDatabase, DataSurvivesReopening) {
+  auto file = temp_db();
+  {
+    SqliteDatabase db(file);
+    db.ensure_user(UserId{9}, "z", 1);
+    db.set_last_seen(UserId{9}, 12345);
+  }
+  SqliteDatabase db(file);
+  auto user = db.get_user(UserId{9});
+  ASSERT_TRUE(user);
+  EXPECT_EQ(user->last_seen_ms, 12345);
+}
+
+TEST(StorageRunner, CompletionsRunAfterCommitAndFailuresAreIsolated) {
+  auto file = temp_db();
+  store::StorageRunner runner([file] { return std::make_unique<SqliteDatabase>(file); }, 1);
+  std::promise<void> ok_done, bad_done;
+  store::StorageJob ok;
+  ok.work = [&](store::Database& db) -> std::function<void()> {
+    db.ensure_user(UserId{1}, "a", 1);
+    return [&] { ok_done.set_value(); };
+  };
+  store::StorageJob bad;
+  bad.work = [](store::Database& db) -> std::function<void()> {
+    db.ensure_user(UserId{2}, "b", 1);
+    throw store::StorageError("boom");
+  };
+  bad.fail = [&](std::exception_ptr) { bad_done.set_value(); };
+  runner.write(std::move(ok));
+  runner.write(std::move(bad));
+  ok_done.get_future().wait();
+  bad_done.get_future().wait();
+  runner.stop();
+  SqliteDatabase db(file);
+  EXPECT_TRUE(db.get_user(UserId{1}));
+  EXPECT_FALSE(db.get_user(UserId{2}));  // rolled back to its savepoint
+}
