@@ -90,9 +90,11 @@ class Server:
         raise RuntimeError("herald did not become healthy")
 
     def stop(self, timeout=12):
-        """SIGTERM and wait; returns the exit code."""
-        if self.proc is None or self.proc.poll() is not None:
-            return None if self.proc is None else self.proc.returncode
+        """SIGTERM and wait; returns the exit code (a crash shows as negative)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is not None:
+            return self.proc.returncode
         self.proc.send_signal(signal.SIGTERM)
         try:
             rc = self.proc.wait(timeout=timeout)
@@ -129,8 +131,11 @@ def herald_binary(request):
 
 
 @pytest.fixture
-def herald_factory(herald_binary, tmp_path):
-    """Start servers with custom flags; all are stopped (and checked) at teardown."""
+def herald_factory(herald_binary, tmp_path, request):
+    """Start servers with custom flags; all are stopped (and checked) at teardown.
+
+    A test marked xfail (a known server bug, which may crash the server) is not
+    also failed at teardown for the exit code: its body asserts what matters."""
     servers = []
 
     def start(*extra_args, data_dir=None):
@@ -142,8 +147,9 @@ def herald_factory(herald_binary, tmp_path):
 
     yield start
     codes = [s.stop() for s in servers]
-    for s, rc in zip(servers, codes):
-        assert rc in (None, 0), f"herald exited with {rc}"
+    if request.node.get_closest_marker("xfail") is None:
+        for rc in codes:
+            assert rc in (None, 0), f"herald exited with {rc}"
 
 
 @pytest.fixture

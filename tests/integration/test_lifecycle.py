@@ -1,0 +1,138 @@
+"""Process lifecycle and robustness: restart on the same data dir keeps
+state, SIGTERM closes sockets with 1001, bad input never hurts others."""
+import asyncio
+import json
+import time
+
+import pytest
+import requests
+import websockets
+
+from wsutil import RawWs, close_code, connect, recv_json, recv_type, run, send
+
+
+def test_restart_keeps_users_last_seen_and_seq(herald_factory, tmp_path):
+    d = tmp_path / "persist"
+    srv = herald_factory(data_dir=d)
+
+    async def phase1():
+        a = await connect(srv, 1, "alice")
+        b = await connect(srv, 2, "bob")
+        await send(a, {"type": "message", "to_user_id": 2, "message": "before", "client_msg_id": "k1"})
+        ack = await recv_type(a, "ack")
+        await recv_type(b, "chat")
+        await a.close()
+        await b.close()
+        return ack["data"]
+
+    first = run(phase1())
+    time.sleep(0.3)
+    tok = srv.token(9)
+    before = srv.get("/api/v1/status/1", token=tok).json()
+    assert before["online"] is False
+    assert srv.stop() == 0
+
+    srv2 = herald_factory(data_dir=d)
+    after = srv2.get("/api/v1/status/1", token=tok)
+    assert after.status_code == 200
+    aj = after.json()
+    assert aj["online"] is False and aj["connections_count"] == 0
+    assert aj["last_seen"] == before["last_seen"]
+
+    async def phase2():
+        a = await connect(srv2, 1, "alice")
+        assert a.welcome["data"]["last_seq"] == first["seq"]
+        # idempotency survives the restart; the mailbox seq continues
+        await send(a, {"type": "message", "to_user_id": 2, "message": "before", "client_msg_id": "k1"})
+        ack = await recv_type(a, "ack")
+        assert ack["data"]["id"] == first["id"]
+        await send(a, {"type": "message", "to_user_id": 2, "message": "after"})
+        ack = await recv_type(a, "ack")
+        assert ack["data"]["seq"] == first["seq"] + 1
+        await a.close()
+    run(phase2())
+
+
+@pytest.mark.xfail(reason="server bug: POST /api/v1/auth/register aborts the process "
+                   "(double free in account_routes.cpp on_cpu)", strict=True)
+def test_restart_keeps_accounts(herald_factory, tmp_path):
+    d = tmp_path / "acct"
+    srv = herald_factory(data_dir=d)
+    r = srv.post("/api/v1/auth/register", json={"username": "erin", "password": "password123"})
+    assert r.status_code == 201
+    assert srv.stop() == 0
+    srv2 = herald_factory(data_dir=d)
+    r = srv2.post("/api/v1/auth/login", json={"username": "erin", "password": "password123"})
+    assert r.status_code == 200
+    assert srv2.post("/api/v1/auth/register",
+                     json={"username": "Erin", "password": "password123"}).status_code == 409
+
+
+def test_sigterm_closes_sockets_1001(herald_factory):
+    srv = herald_factory()
+
+    async def body():
+        a = await connect(srv, 1)
+        b = await connect(srv, 2)
+        loop = asyncio.get_running_loop()
+        stopper = loop.run_in_executor(None, srv.stop)
+        codes = await asyncio.gather(close_code(a, 10), close_code(b, 10))
+        rc = await stopper
+        return codes, rc
+
+    codes, rc = run(body())
+    assert codes == [1001, 1001]
+    assert rc == 0
+
+
+def test_bad_input_does_not_hurt_others(herald):
+    async def body():
+        bystander = await connect(herald, 2)
+        bad = await connect(herald, 1)
+        garbage = [
+            "", " ", "{", "}", "{\"type\":", "[" * 5000 + "]" * 5000,
+            "{\"a\":" * 3000 + "1" + "}" * 3000,
+            json.dumps({"type": "message", "to_user_id": 10 ** 40, "message": "x"}),
+            json.dumps({"type": "message", "to_user_id": -1, "message": "x"}),
+            json.dumps({"type": "message", "to_user_id": 1.5, "message": "x"}),
+            '{"type":"message","to_user_id":1e999,"message":"x"}',
+            json.dumps({"type": "message", "to_user_id": 2, "message": "y" * 5000}),
+            json.dumps({"type": "typing", "data": {"is_typing": True, "context": "c" * 200}}),
+            json.dumps({"type": "typing", "data": "nope"}),
+            json.dumps({"type": "presence", "status": "away", "data": {"x": "z" * 2000}}),
+            json.dumps({"type": "subscribe"}),
+            json.dumps({"type": "auth"}),
+            json.dumps({"type": "message", "to_user_id": 2, "message": "x", "client_msg_id": "i" * 100}),
+            "\u0000\u0001", "{\"type\":\"ping\",\"type\":\"bogus\"}",
+        ]
+        replies = 0
+        for g in garbage:
+            await bad.send(g)
+            m = await recv_json(bad)
+            assert m["type"] == "error", (g[:40], m)
+            replies += 1
+        assert replies == len(garbage)
+        await send(bad, {"type": "ping"})
+        await recv_type(bad, "pong")
+        await send(bystander, {"type": "ping"})
+        await recv_type(bystander, "pong")
+        await bad.close()
+        await bystander.close()
+    run(body(), timeout=60)
+    # raw protocol abuse: a fragment-less continuation frame and a bogus opcode
+    for op, payload in ((0x0, b"x"), (0x3, b"x")):
+        raw = RawWs(herald.port, herald.token(3))
+        try:
+            raw.read_frame()
+            raw.send_frame(op, payload)
+            assert raw.read_until_close() in (1002, None)
+        finally:
+            raw.close()
+
+    async def still_ok():
+        c = await connect(herald, 4)
+        await send(c, {"type": "ping"})
+        await recv_type(c, "pong")
+        await c.close()
+    run(still_ok())
+    assert herald.get("/health").json() == {"status": "ok"}
