@@ -53,8 +53,6 @@ def test_restart_keeps_users_last_seen_and_seq(herald_factory, tmp_path):
     run(phase2())
 
 
-@pytest.mark.xfail(reason="server bug: POST /api/v1/auth/register aborts the process "
-                   "(double free in account_routes.cpp on_cpu)", strict=True)
 def test_restart_keeps_accounts(herald_factory, tmp_path):
     d = tmp_path / "acct"
     srv = herald_factory(data_dir=d)

@@ -71,9 +71,6 @@ def register(srv, username, password="password123", **kw):
     return srv.post("/api/v1/auth/register", json={"username": username, "password": password, **kw})
 
 
-@pytest.mark.xfail(reason="server bug: POST /api/v1/auth/register aborts the process "
-                   "(munmap_chunk(): invalid pointer; double free of the captured password string "
-                   "in on_cpu's co_spawn lambda, src/api/account_routes.cpp:62/119)", strict=True)
 def test_register_and_login(herald):
     r = register(herald, "alice", email="a@example.com")
     assert r.status_code == 201, r.text
@@ -115,9 +112,6 @@ def test_register_and_login(herald):
     run(body())
 
 
-@pytest.mark.xfail(reason="server bug: POST /api/v1/auth/register aborts the process "
-                   "(munmap_chunk(): invalid pointer; double free of the captured password string "
-                   "in on_cpu's co_spawn lambda, src/api/account_routes.cpp:62/119)", strict=True)
 def test_refresh_rotation(herald):
     assert register(herald, "carol").status_code == 201
     t = herald.post("/api/v1/auth/login", json={"username": "carol", "password": "password123"}).json()
@@ -132,9 +126,6 @@ def test_refresh_rotation(herald):
     assert herald.post("/api/v1/auth/refresh", json={"refresh_token": t2["access_token"]}).status_code == 401
 
 
-@pytest.mark.xfail(reason="server bug: POST /api/v1/auth/register aborts the process "
-                   "(munmap_chunk(): invalid pointer; double free of the captured password string "
-                   "in on_cpu's co_spawn lambda, src/api/account_routes.cpp:62/119)", strict=True)
 def test_login_throttling(herald):
     assert register(herald, "dave").status_code == 201
     codes = [herald.post("/api/v1/auth/login", json={"username": "dave", "password": "badbadbad"}).status_code
