@@ -173,7 +173,9 @@ def test_heartbeat_timeout_4008(herald_factory):
 
 
 def test_heartbeat_answered_stays_open(herald_factory):
-    srv = herald_factory("--heartbeat-interval", "1", "--heartbeat-timeout", "2")
+    # The heartbeat sweep runs once a second, so a ping can go out up to 1 s
+    # late: the timeout must leave more than one sweep after the interval.
+    srv = herald_factory("--heartbeat-interval", "1", "--heartbeat-timeout", "3")
 
     async def body():
         ws = await connect(srv, 1)   # websockets answers pings by itself
