@@ -168,10 +168,7 @@ void Hub::on_closed(Connection& c, std::uint16_t code) {
 
 void Hub::deliver(const cluster::Target& target, const cluster::SharedFrame& frame) {
   auto run_on = [&](unsigned w) {
-    workers_.dispatch(w, [this, w, target, frame] {
-      std::size_t n = worker_hubs_[w]->deliver(target, frame);
-      (void)n;
-    });
+    workers_.dispatch(w, [this, w, target, frame] { worker_hubs_[w]->deliver(target, frame); });
   };
   if (target.kind == cluster::Target::Kind::user) {
     std::uint64_t mask = registry_.workers_of(target.user);
