@@ -73,7 +73,7 @@ int serve(const Settings& settings) {
   auto db_path = std::filesystem::path(settings.data_dir) / "herald.db";
   store::StorageRunner storage([db_path] { return std::make_unique<store::sqlite::SqliteDatabase>(db_path); },
                                2);
-  storage.on_commit([](double s) { util::metrics().storage_commit(s); });
+  storage.on_commit([](double s, std::size_t jobs) { util::metrics().storage_commit(s, jobs); });
 
   realtime::UserDirectory directory;
   {

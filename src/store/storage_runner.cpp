@@ -9,7 +9,7 @@ namespace herald::store {
 namespace {
 // Bounds one transaction so a flood of writes still commits regularly and
 // completions (acks) are not held back behind an ever-growing batch.
-constexpr std::size_t kMaxBatch = 512;
+constexpr std::size_t kMaxBatch = 4096;
 }  // namespace
 
 StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
@@ -87,7 +87,8 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
       db->commit();
       healthy_.store(true, std::memory_order_relaxed);
       if (commit_observer_) {
-        commit_observer_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        commit_observer_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                         batch.size());
       }
       for (auto& done : completions) {
         if (done) done();

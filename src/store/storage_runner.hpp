@@ -44,8 +44,9 @@ class StorageRunner {
   void stop();
   // True while the last storage operation succeeded (for /ready).
   bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
-  // Called with the duration of each group commit, in seconds.
-  void on_commit(std::function<void(double)> observer) { commit_observer_ = std::move(observer); }
+  // Called after each group commit with its duration in seconds and its job count.
+  using CommitObserver = std::function<void(double seconds, std::size_t jobs)>;
+  void on_commit(CommitObserver observer) { commit_observer_ = std::move(observer); }
 
  private:
   struct Queue {
@@ -62,7 +63,7 @@ class StorageRunner {
   Queue read_queue_;
   std::vector<std::thread> threads_;
   std::atomic<bool> healthy_{true};
-  std::function<void(double)> commit_observer_;
+  CommitObserver commit_observer_;
 };
 
 }  // namespace herald::store

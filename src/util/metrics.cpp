@@ -96,7 +96,7 @@ void LabelledCounter::for_each(const std::function<void(std::string_view, std::u
 
 void Histogram::observe(double value) {
   std::size_t bucket = 0;
-  while (bucket < kBounds.size() && value > kBounds[bucket]) ++bucket;
+  while (bucket < bounds_.size() && value > bounds_[bucket]) ++bucket;
   buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(value, std::memory_order_relaxed);
 }
@@ -106,7 +106,7 @@ void Histogram::render(std::string& out, std::string_view name) const {
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < buckets_.size(); ++i) {
     cumulative += buckets_[i].load(std::memory_order_relaxed);
-    const std::string le = i < kBounds.size() ? format_value(kBounds[i]) : "+Inf";
+    const std::string le = i < bounds_.size() ? format_value(bounds_[i]) : "+Inf";
     fmt::format_to(std::back_inserter(out), "{}_bucket{{le=\"{}\"}} {}\n", name, le, cumulative);
   }
   fmt::format_to(std::back_inserter(out), "{}_sum {}\n", name, format_value(sum_.load(std::memory_order_relaxed)));
@@ -137,7 +137,10 @@ void Metrics::close(std::uint16_t code) {
 }
 
 void Metrics::send_queue_drop() { send_queue_drops_.fetch_add(1, std::memory_order_relaxed); }
-void Metrics::storage_commit(double seconds) { storage_commit_.observe(seconds); }
+void Metrics::storage_commit(double seconds, std::size_t jobs) {
+  storage_commit_.observe(seconds);
+  storage_batch_.observe(static_cast<double>(jobs));
+}
 
 void Metrics::set_gauge_source(std::function<double()> connections, std::function<double()> users_online) {
   std::lock_guard lock(sources_mutex_);
@@ -179,6 +182,8 @@ std::string Metrics::render() const {
                  send_queue_drops_.load(std::memory_order_relaxed));
   header(out, "herald_storage_commit_seconds", "histogram", "Duration of storage group commits, seconds.");
   storage_commit_.render(out, "herald_storage_commit_seconds");
+  header(out, "herald_storage_batch_jobs", "histogram", "Jobs committed together in one storage group commit.");
+  storage_batch_.render(out, "herald_storage_batch_jobs");
   return out;
 }
 

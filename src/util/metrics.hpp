@@ -40,13 +40,19 @@ class LabelledCounter {
 // Cumulative-on-render histogram: each observation bumps one bucket.
 class Histogram {
  public:
-  static constexpr std::array<double, 13> kBounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                  0.1,    0.25,  0.5,    1.0,   2.5,  5.0};
+  static constexpr std::size_t kBucketCount = 13;
+  using Bounds = std::array<double, kBucketCount>;
+  static constexpr Bounds kSeconds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                   0.1,    0.25,  0.5,    1.0,   2.5,  5.0};
+  static constexpr Bounds kCounts{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
+
+  explicit Histogram(const Bounds& bounds = kSeconds) : bounds_(bounds) {}
   void observe(double value);
   void render(std::string& out, std::string_view name) const;
 
  private:
-  std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};  // last: +Inf
+  Bounds bounds_;
+  std::array<std::atomic<std::uint64_t>, kBucketCount + 1> buckets_{};  // last: +Inf
   std::atomic<double> sum_{0.0};
 };
 
@@ -61,7 +67,8 @@ class Metrics {
   void error(std::string_view code);
   void close(std::uint16_t code);
   void send_queue_drop();
-  void storage_commit(double seconds);  // herald_storage_commit_seconds
+  // herald_storage_commit_seconds and herald_storage_batch_jobs
+  void storage_commit(double seconds, std::size_t jobs);
 
   // Sampled at render time; set once at start-up (a lock guards replacement).
   void set_gauge_source(std::function<double()> connections, std::function<double()> users_online);
@@ -77,6 +84,7 @@ class Metrics {
   LabelledCounter closes_;
   std::atomic<std::uint64_t> send_queue_drops_{0};
   Histogram storage_commit_;
+  Histogram storage_batch_{Histogram::kCounts};
   mutable std::mutex sources_mutex_;
   std::function<double()> connections_;
   std::function<double()> users_online_;

@@ -6,7 +6,7 @@
 
 namespace herald::store::sqlite {
 
-inline constexpr std::array<std::string_view, 1> kMigrations = {
+inline constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -59,6 +59,16 @@ CREATE TABLE follows (
   PRIMARY KEY (follower_id, followee_id)
 ) WITHOUT ROWID;
 CREATE INDEX follows_followee ON follows(followee_id, follower_id);
+)sql",
+    // 2: the chat write path touches fewer B-trees (docs/BENCHMARKS.md,
+    // "Chat"). Mailbox seqs are allocated by the writer from the mailbox
+    // itself, so users.last_seq is no longer bumped per message; and one
+    // index on the unordered pair serves a conversation in both directions.
+    R"sql(
+ALTER TABLE users DROP COLUMN last_seq;
+DROP INDEX messages_to;
+DROP INDEX messages_from;
+CREATE INDEX messages_pair ON messages(min(from_user_id, to_user_id), max(from_user_id, to_user_id), id);
 )sql",
 };
 

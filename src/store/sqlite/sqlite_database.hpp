@@ -3,7 +3,9 @@
 // one for its writer thread and one per reader thread; SQLite's WAL lets
 // readers run while the writer commits.
 #include <filesystem>
+#include <cstdint>
 #include <memory>
+#include <unordered_map>
 
 #include "store/database.hpp"
 
@@ -45,9 +47,15 @@ class SqliteDatabase final : public Database {
  private:
   Seq next_seq(UserId user);
   void migrate();
+  void run(const char* sql);  // a cached statement with no parameters or rows
 
   sqlite3* db_ = nullptr;
   std::unique_ptr<Statements> statements_;
+  // Latest mailbox seq per user, as this connection's transaction sees it:
+  // the writer allocates seqs here instead of updating a counter row per
+  // message. Filled from the mailbox on first use; cleared on any rollback,
+  // so it never runs ahead of (or behind) what is stored.
+  std::unordered_map<std::int64_t, std::int64_t> seq_cache_;
 };
 
 }  // namespace herald::store::sqlite

@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <future>
 
+#include <sqlite3.h>
+
+#include "store/sqlite/schema.hpp"
 #include "store/storage_runner.hpp"
 
 using namespace herald;
@@ -103,4 +106,61 @@ TEST(StorageRunner, CompletionsRunAfterCommitAndFailuresAreIsolated) {
   SqliteDatabase db(file);
   EXPECT_TRUE(db.get_user(UserId{1}));
   EXPECT_FALSE(db.get_user(UserId{2}));  // rolled back to its savepoint
+}
+
+// Seqs are allocated in memory by the writer; a job rolled back to its
+// savepoint must not leave a gap or a reused seq in either mailbox, and a
+// reopened database continues after the last stored seq.
+TEST(SqliteDatabase, RolledBackChatLeavesNoSeqGap) {
+  auto file = temp_db();
+  {
+    SqliteDatabase db(file);
+    db.ensure_user(UserId{1}, "a", 1);
+    db.ensure_user(UserId{2}, "b", 1);
+    db.begin();
+    db.savepoint();
+    EXPECT_EQ(raw(db.insert_chat({UserId{1}, UserId{2}, "kept", std::nullopt, 10}).sender_seq), 1);
+    db.release_savepoint();
+    db.savepoint();
+    EXPECT_EQ(raw(db.insert_chat({UserId{1}, UserId{2}, "undone", std::nullopt, 11}).sender_seq), 2);
+    db.rollback_to_savepoint();
+    db.savepoint();
+    auto after = db.insert_chat({UserId{2}, UserId{1}, "next", std::nullopt, 12});
+    db.release_savepoint();
+    db.commit();
+    EXPECT_EQ(raw(after.sender_seq), 2);     // user 2: "kept" was 1
+    EXPECT_EQ(raw(after.recipient_seq), 2);  // user 1: 2 again, not 3
+    db.begin();
+    db.insert_chat({UserId{1}, UserId{2}, "lost", std::nullopt, 13});
+    db.rollback();  // a whole failed group commit
+    EXPECT_EQ(raw(db.last_seq(UserId{1})), 2);
+  }
+  SqliteDatabase db(file);
+  EXPECT_EQ(raw(db.last_seq(UserId{1})), 2);
+  EXPECT_EQ(raw(db.get_user(UserId{2})->last_seq), 2);
+  EXPECT_EQ(raw(db.insert_chat({UserId{1}, UserId{2}, "again", std::nullopt, 14}).sender_seq), 3);
+}
+
+// A database created by the first schema version (users.last_seq column,
+// two direction indexes) opens and migrates with its chats intact.
+TEST(SqliteDatabase, MigratesFromTheFirstSchema) {
+  auto file = temp_db();
+  {
+    sqlite3* raw_db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw_db), SQLITE_OK);
+    std::string v1(store::sqlite::kMigrations[0]);
+    v1 += "PRAGMA user_version = 1;"
+          "INSERT INTO users (id, username, created_at, last_seq) VALUES (1, 'a', 1, 1), (2, 'b', 1, 1);"
+          "INSERT INTO messages VALUES (1, 1, 2, 'hi', 'c1', 5, 1, 1);"
+          "INSERT INTO mailbox VALUES (1, 1, 1, 1, 5), (2, 1, 1, 1, 5);";
+    ASSERT_EQ(sqlite3_exec(raw_db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw_db);
+  }
+  SqliteDatabase db(file);
+  EXPECT_EQ(raw(db.last_seq(UserId{2})), 1);
+  auto repeat = db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("c1"), 6});
+  EXPECT_TRUE(repeat.duplicate);
+  auto next = db.insert_chat({UserId{2}, UserId{1}, "yo", std::nullopt, 7});
+  EXPECT_EQ(raw(next.sender_seq), 2);
+  EXPECT_EQ(raw(next.recipient_seq), 2);
 }

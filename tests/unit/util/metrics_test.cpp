@@ -79,6 +79,7 @@ TEST(Metrics, EveryFamilyHasHelpAndType) {
       {"herald_closes_total", "counter"},
       {"herald_send_queue_drops_total", "counter"},
       {"herald_storage_commit_seconds", "histogram"},
+      {"herald_storage_batch_jobs", "histogram"},
   };
   for (const auto& [family, type] : families) {
     EXPECT_EQ(e.type[family], type) << family;
@@ -142,11 +143,11 @@ TEST(Metrics, CountsFromManyThreads) {
 
 TEST(Metrics, HistogramBucketsAreCumulative) {
   Metrics m;
-  m.storage_commit(0.0004);  // <= 0.0005
-  m.storage_commit(0.003);   // <= 0.005
-  m.storage_commit(0.005);   // exactly on a bound: counted in it (le = "at most")
-  m.storage_commit(0.2);     // <= 0.25
-  m.storage_commit(30);      // only +Inf
+  m.storage_commit(0.0004, 1);  // <= 0.0005
+  m.storage_commit(0.003, 1);   // <= 0.005
+  m.storage_commit(0.005, 1);   // exactly on a bound: counted in it (le = "at most")
+  m.storage_commit(0.2, 1);     // <= 0.25
+  m.storage_commit(30, 600);   // only +Inf
   auto e = read(m.render());
   EXPECT_THAT(e.errors, ::testing::IsEmpty());
   const std::string b = "herald_storage_commit_seconds_bucket";
@@ -159,6 +160,12 @@ TEST(Metrics, HistogramBucketsAreCumulative) {
   EXPECT_EQ(e.samples.at(b + "{le=\"+Inf\"}"), 5);
   EXPECT_EQ(e.samples.at("herald_storage_commit_seconds_count"), 5);
   EXPECT_NEAR(e.samples.at("herald_storage_commit_seconds_sum"), 30.2084, 1e-9);
+  // The batch-size histogram counts jobs per commit on its own bounds.
+  const std::string jobs = "herald_storage_batch_jobs_bucket";
+  EXPECT_EQ(e.samples.at(jobs + "{le=\"1\"}"), 4);
+  EXPECT_EQ(e.samples.at(jobs + "{le=\"512\"}"), 4);
+  EXPECT_EQ(e.samples.at(jobs + "{le=\"1024\"}"), 5);
+  EXPECT_EQ(e.samples.at("herald_storage_batch_jobs_sum"), 604);
   // Non-decreasing in the order written, ending at +Inf.
   double previous = 0;
   std::string last_bucket;
