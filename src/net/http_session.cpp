@@ -34,6 +34,9 @@ namespace {
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 
+// The stream over the worker-bound socket type, so that release_socket()
+// hands WsConnection the same socket (and reactor registration).
+using Stream = beast::basic_stream<tcp, asio::io_context::executor_type>;
 using BeastRequest = http::request<http::string_body>;
 using BeastResponse = http::response<http::string_body>;
 
@@ -48,7 +51,7 @@ BeastResponse to_beast(const api::Response& r, unsigned version, bool keep_alive
   return res;
 }
 
-std::string remote_of(const tcp::socket& socket) {
+std::string remote_of(const WsConnection::Socket& socket) {
   boost::system::error_code ec;
   auto ep = socket.remote_endpoint(ec);
   return ec ? std::string("?") : ep.address().to_string();
@@ -86,7 +89,7 @@ std::string_view path_of(std::string_view target) {
 
 // Answers the upgrade with 101 and hands the socket to a WsConnection, or
 // answers 400/403/404 and returns false.
-asio::awaitable<bool> upgrade(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer,
                               BeastRequest& req, Server::State& state, unsigned worker) {
   auto refuse = [&](http::status status, std::string_view detail) -> asio::awaitable<bool> {
     api::Response r = api::error_response(static_cast<int>(status), detail);
@@ -107,15 +110,15 @@ asio::awaitable<bool> upgrade(beast::tcp_stream& stream, beast::flat_buffer& buf
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Accept: " + websocket_accept_key(key) + "\r\n\r\n";
   stream.expires_never();
-  auto [ec, n] = co_await asio::async_write(stream.socket(), asio::buffer(response),
-                                            asio::as_tuple(asio::use_awaitable));
-  if (ec) co_return false;
 
   UpgradeInfo info = upgrade_info(req, remote_of(stream.socket()));
   std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
   ConnectionId id{state.next_connection_id.fetch_add(1, std::memory_order_relaxed)};
   auto session = std::make_shared<WsConnection>(stream.release_socket(), worker, id,
                                                 state.options.transport);
+  // The 101 goes out with the first frames (`connected`, or the close of a
+  // refused token) in one write: one system call and one TCP segment less.
+  session->send_handshake_response(std::move(response));
   auto observer = state.handler.on_open(session, std::move(info));
   session->start(std::move(observer), leftover);
   co_return true;
@@ -140,9 +143,9 @@ api::Request to_api(BeastRequest& req, std::string remote) {
 
 }  // namespace
 
-asio::awaitable<void> run_http_session(tcp::socket socket, std::shared_ptr<Server::State> state,
-                                       unsigned worker) {
-  beast::tcp_stream stream(std::move(socket));
+asio::awaitable<void> run_http_session(WsConnection::Socket socket,
+                                       std::shared_ptr<Server::State> state, unsigned worker) {
+  Stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;

@@ -5,10 +5,12 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "net/server.hpp"
+#include "net/ws_connection.hpp"
 
 namespace herald::net {
 
-boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket,
+// `socket` is bound to its worker's io_context, the type WsConnection keeps.
+boost::asio::awaitable<void> run_http_session(WsConnection::Socket socket,
                                               std::shared_ptr<Server::State> state,
                                               unsigned worker);
 

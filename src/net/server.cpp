@@ -23,8 +23,10 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> state, unsigned worker) {
   tcp::acceptor& acceptor = *state->acceptors[worker];
   auto executor = co_await asio::this_coro::executor;
+  auto& context = static_cast<asio::io_context&>(asio::query(executor, asio::execution::context));
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    // Accepted straight into the io_context-bound type WsConnection keeps.
+    auto [ec, socket] = co_await acceptor.async_accept(context, asio::as_tuple(asio::use_awaitable));
     if (!state->accepting.load()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;

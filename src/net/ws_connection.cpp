@@ -49,32 +49,16 @@ std::uint32_t seconds_to_ms(int s) {
   return clamp32(static_cast<std::size_t>(s) * 1000);
 }
 
-boost::asio::io_context& io_context_of(boost::asio::ip::tcp::socket& socket) {
-  return static_cast<boost::asio::io_context&>(
-      boost::asio::query(socket.get_executor(), boost::asio::execution::context));
-}
-
 }  // namespace
 
-WsConnection::WsConnection(boost::asio::ip::tcp::socket socket, unsigned worker, ConnectionId id,
+WsConnection::WsConnection(Socket socket, unsigned worker, ConnectionId id,
                            const TransportLimits& limits)
-    : socket_(io_context_of(socket)),
+    : socket_(std::move(socket)),
       id_(id),
       limits_{clamp32(limits.max_message_bytes), clamp32(limits.max_queue_bytes),
               clamp32(limits.max_queue_messages), seconds_to_ms(limits.heartbeat_interval_s),
               seconds_to_ms(limits.heartbeat_timeout_s)},
-      worker_(worker) {
-  // Re-home the descriptor on a socket bound to io_context::executor_type.
-  // On failure socket_ stays closed and start() reports 1006.
-  boost::system::error_code ec;
-  if (!socket.is_open()) return;
-  const auto protocol = socket.local_endpoint(ec).protocol();
-  if (ec) return;
-  const auto fd = socket.release(ec);
-  if (ec) return;
-  socket_.assign(protocol, fd, ec);
-  if (ec) ::close(fd);
-}
+      worker_(worker) {}
 
 WsConnection::~WsConnection() = default;
 

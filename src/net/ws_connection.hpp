@@ -41,9 +41,10 @@ class WsConnection final : public Session, public std::enable_shared_from_this<W
   using Socket =
       boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
-  // Takes over `socket` (its executor must be an io_context's). The HTTP
+  // Takes over `socket`, keeping its reactor registration (accepted with
+  // this type, so the upgrade costs no epoll_ctl/ioctl re-homing). The HTTP
   // layer has already written the 101 response. `limits` is copied.
-  WsConnection(boost::asio::ip::tcp::socket socket, unsigned worker, ConnectionId id,
+  WsConnection(Socket socket, unsigned worker, ConnectionId id,
                const TransportLimits& limits);
   ~WsConnection() override;
 
@@ -51,6 +52,11 @@ class WsConnection final : public Session, public std::enable_shared_from_this<W
   // the upgrade request (may hold the first frames). send()/close() before
   // start() queue. Call once, on the worker thread.
   void start(std::shared_ptr<SessionObserver> observer, std::string_view leftover);
+
+  // Queues raw bytes (the HTTP 101 response) ahead of every frame, so the
+  // handshake answer and the first frames (`connected`) leave in one write.
+  // Call before start(), before anything else is queued.
+  void send_handshake_response(std::string response);
 
   ConnectionId id() const override { return id_; }
   unsigned worker() const override { return worker_; }
@@ -65,8 +71,10 @@ class WsConnection final : public Session, public std::enable_shared_from_this<W
  private:
   struct OutFrame {
     Frame payload;  // may be null for an empty control frame
-    Opcode opcode;
+    Opcode opcode;  // kRawBytes: payload is written as is, with no frame header
   };
+  // A reserved opcode value (RFC 6455 5.2), never sent as a frame.
+  static constexpr Opcode kRawBytes = static_cast<Opcode>(0xF);
   struct Limits {  // TransportLimits, compacted (saturated to 32 bits)
     std::uint32_t max_message;
     std::uint32_t max_queue_bytes;

@@ -37,6 +37,12 @@ SendResult WsConnection::send(const Frame& frame) {
   return SendResult::queued;
 }
 
+void WsConnection::send_handshake_response(std::string response) {
+  Frame bytes = make_frame(std::move(response));
+  queued_bytes_ += bytes->size();
+  queue_.insert(queue_.begin(), {std::move(bytes), kRawBytes});
+}
+
 void WsConnection::close(CloseCode code, std::string_view reason) {
   begin_close(static_cast<std::uint16_t>(code), reason,
               /*drop_queued=*/code == CloseCode::slow_consumer);
@@ -75,7 +81,9 @@ void WsConnection::enqueue_control(Opcode opcode, std::string_view payload) {
 
 void WsConnection::drop_pending() {
   // Frames already handed to async_write stay: their bytes may be half sent.
-  const std::size_t keep = write_in_flight_ ? inflight_ : 0;
+  // An unsent handshake response stays too: the close frame must follow it.
+  std::size_t keep = write_in_flight_ ? inflight_ : 0;
+  if (keep < queue_.size() && queue_[keep].opcode == kRawBytes) ++keep;
   queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep), queue_.end());
   queued_bytes_ = 0;
   for (const OutFrame& f : queue_) queued_bytes_ += payload_size(f.payload);
@@ -121,7 +129,7 @@ void WsConnection::flush() {
   for (std::size_t i = 0; i < n; ++i) {
     const OutFrame& f = queue_[i];
     const std::size_t size = payload_size(f.payload);
-    p += encode_frame_header(reinterpret_cast<std::uint8_t*>(p), f.opcode, size);
+    if (f.opcode != kRawBytes) p += encode_frame_header(reinterpret_cast<std::uint8_t*>(p), f.opcode, size);
     if (size <= kInlinePayloadMax) {
       if (size > 0) std::memcpy(p, f.payload->data(), size);
       p += size;

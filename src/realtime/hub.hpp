@@ -80,6 +80,7 @@ class Hub final : public net::SessionHandler, public cluster::LocalDelivery {
  private:
   // hub_connect.cpp
   void admit(const std::shared_ptr<Connection>& c);
+  void remember_new_user(UserId user, const std::string& username);
   void sweep_expired(unsigned worker);
   void schedule_sweep(unsigned worker);
   // hub_presence.cpp

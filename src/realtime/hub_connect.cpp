@@ -83,28 +83,30 @@ std::shared_ptr<net::SessionObserver> Hub::on_open(std::shared_ptr<net::Session>
   c->username = claims->username ? *claims->username
                 : known          ? known->username
                                  : "user" + std::to_string(raw(c->user));
-  if (known) {
-    admit(c);
-    return c;
-  }
-  // First sight of this user: create the record before admitting, so
-  // chats addressed to them from now on find them (PROTOCOL.md 1).
-  unsigned worker = c->worker();
+  if (!known) remember_new_user(c->user, c->username);
+  admit(c);
+  return c;
+}
+
+// First sight of a user (PROTOCOL.md 1: any valid token's user exists).
+// The directory learns them at once, so chats addressed to them from now
+// on find them, and the row is written behind: the writer runs jobs in
+// order, so this insert commits before any chat that names them. The
+// connection does not wait for it (a storage round trip per new user was
+// most of the set-up cost); if it fails, the user lives in memory until
+// their next connection after a restart writes it again.
+void Hub::remember_new_user(UserId user, const std::string& username) {
+  std::int64_t now_ms = util::unix_ms_now();
+  directory_.put(user, username, Seq{0}, now_ms);
   store::StorageJob job;
-  job.work = [this, c, worker](store::Database& db) -> std::function<void()> {
-    auto record = db.ensure_user(c->user, c->username, util::unix_ms_now());
-    return [this, c, worker, record] {
-      directory_.put(record.id, record.username, record.last_seq, record.last_seen_ms);
-      workers_.post(worker, [this, c] {
-        if (c->open()) admit(c);
-      });
-    };
+  job.work = [user, username, now_ms](store::Database& db) -> std::function<void()> {
+    db.ensure_user(user, username, now_ms);
+    return {};
   };
-  job.fail = [this, c, worker](std::exception_ptr) {
-    workers_.post(worker, [c] { c->close(net::CloseCode::internal_error, "storage unavailable"); });
+  job.fail = [user](std::exception_ptr) {
+    spdlog::warn("could not store new user={}; kept in memory", raw(user));
   };
   storage_.write(std::move(job));
-  return c;
 }
 
 void Hub::admit(const std::shared_ptr<Connection>& c) {

@@ -114,3 +114,39 @@ TEST_F(WsConnectionTest, Utf8_InvalidInFirstFragmentFailsFast) {
 
 }  // namespace
 }  // namespace herald::net::test
+
+namespace herald::net::test {
+namespace {
+
+// The HTTP layer queues its 101 through send_handshake_response(): the raw
+// bytes go out first, unframed, then the frames queued before start().
+TEST_F(WsConnectionTest, HandshakeResponsePrecedesTheFirstFrames) {
+  const std::string response = "HTTP/1.1 101 Test\r\n\r\n";
+  open({}, {}, [&](WsConnection& c) {
+    c.send_handshake_response(response);
+    c.send(make_frame(std::string("welcome")));
+  });
+  std::string head(response.size(), '\0');
+  ASSERT_TRUE(read_exact(head.data(), head.size()));
+  EXPECT_EQ(head, response);
+  ServerFrame f = read_frame();
+  EXPECT_EQ(f.opcode, 0x1);
+  EXPECT_EQ(f.payload, "welcome");
+}
+
+// A refused connection (close before start) still answers 101 first, then
+// the close frame: the client sees a WebSocket close code, not a bad handshake.
+TEST_F(WsConnectionTest, HandshakeResponsePrecedesAnEarlyClose) {
+  const std::string response = "HTTP/1.1 101 Test\r\n\r\n";
+  open({}, {}, [&](WsConnection& c) {
+    c.send_handshake_response(response);
+    c.close(CloseCode::slow_consumer, "refused");  // drops queued frames, keeps the 101
+  });
+  std::string head(response.size(), '\0');
+  ASSERT_TRUE(read_exact(head.data(), head.size()));
+  EXPECT_EQ(head, response);
+  EXPECT_EQ(read_close(), 4010);
+}
+
+}  // namespace
+}  // namespace herald::net::test

@@ -159,7 +159,7 @@ class WsConnectionTest : public ::testing::Test {
     }
     client_.connect(acceptor.local_endpoint());
     client_.set_option(tcp::no_delay(true));
-    tcp::socket server = acceptor.accept();
+    WsConnection::Socket server = acceptor.accept(ioc_);
     asio::write(server, asio::buffer(std::string_view(
                             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                             "Connection: Upgrade\r\n\r\n")));
