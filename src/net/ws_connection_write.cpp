@@ -1,11 +1,16 @@
 // WsConnection write side: the bounded outgoing queue, gathered writes and
 // the start of the closing handshake.
 //
-// One async_write in flight. When it completes, the queued frames (up to
-// kMaxBatchFrames / kMaxBatchBytes) go out in ONE gathered write: server
-// headers and small payloads are packed into one block, large payloads are
-// referenced in place from their shared buffers, and the buffer count stays
-// within Asio's 64-iovec limit so a batch is a single writev.
+// Frames queued during one turn of the worker's event loop go out together:
+// the connection joins the worker's flush list, and one posted handler
+// flushes every listed connection once (no handler per connection).
+// A flush sends the queued frames (up to kMaxBatchFrames / kMaxBatchBytes)
+// in ONE gathered write: server headers and small payloads are packed into
+// one block, large payloads are referenced in place from their shared
+// buffers, and the buffer count stays within Asio's 64-iovec limit so a
+// batch is a single writev. The write is tried at once on the non-blocking
+// socket; only a write the kernel cannot take whole becomes an async_write
+// (one in flight), so the common case costs one sendmsg and no handler.
 // Limits (PROTOCOL.md 7): a frame that would take the queue over
 // max_queue_messages or max_queue_bytes drops the pending frames and closes
 // 4010 at once; control frames we generate (pong, ping) count too, so a
@@ -89,14 +94,34 @@ void WsConnection::drop_pending() {
   for (const OutFrame& f : queue_) queued_bytes_ += payload_size(f.payload);
 }
 
+namespace {
+// The worker thread's connections with frames waiting for the next flush.
+struct FlushList {
+  std::vector<std::shared_ptr<WsConnection>> pending;
+  std::vector<std::shared_ptr<WsConnection>> running;  // swapped in, reused
+  bool posted = false;
+};
+thread_local FlushList t_flush_list;
+}  // namespace
+
 void WsConnection::schedule_flush() {
   if (!started_ || finished_ || write_in_flight_ || flush_scheduled_ || queue_.empty()) return;
   // Deferred, so every frame queued in this turn of the event loop (a
   // fan-out burst) joins the same write.
   flush_scheduled_ = true;
-  boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->flush_scheduled_ = false;
-    self->flush();
+  FlushList& list = t_flush_list;
+  list.pending.push_back(shared_from_this());
+  if (list.posted) return;
+  list.posted = true;
+  boost::asio::post(socket_.get_executor(), [] {
+    FlushList& l = t_flush_list;
+    l.posted = false;
+    l.running.swap(l.pending);
+    for (auto& c : l.running) {
+      c->flush_scheduled_ = false;
+      c->flush();
+    }
+    l.running.clear();
   });
 }
 
@@ -143,10 +168,33 @@ void WsConnection::flush() {
 
   inflight_ = static_cast<std::uint16_t>(n);
   write_in_flight_ = true;
+
+  std::size_t total = 0;
+  for (const auto& b : seq) total += b.size();
+  boost::system::error_code ec;
+  const std::size_t sent = socket_.write_some(seq, ec);
+  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) ec = {};
+  if (ec || sent == total) {
+    on_written(ec);  // done (or failed) without a handler
+    return;
+  }
+  // The kernel took part of it (its send buffer is full): the rest goes out
+  // asynchronously, the block and the queued frames kept alive until then.
+  std::vector<boost::asio::const_buffer> rest;
+  rest.reserve(seq.size());
+  std::size_t skip = sent;
+  for (const auto& b : seq) {
+    if (skip >= b.size()) {
+      skip -= b.size();
+      continue;
+    }
+    rest.push_back(b + skip);
+    skip = 0;
+  }
   boost::asio::async_write(
-      socket_, seq,
-      [self = shared_from_this(), block = std::move(block)](const boost::system::error_code& ec,
-                                                            std::size_t) { self->on_written(ec); });
+      socket_, std::move(rest),
+      [self = shared_from_this(), block = std::move(block)](const boost::system::error_code& error,
+                                                            std::size_t) { self->on_written(error); });
 }
 
 void WsConnection::on_written(const boost::system::error_code& ec) {
