@@ -65,6 +65,11 @@ class Database {
   virtual void savepoint() = 0;
   virtual void release_savepoint() = 0;
   virtual void rollback_to_savepoint() = 0;
+  // Background upkeep on its own connection, called every half second by
+  // the StorageRunner's maintenance thread so the writer never pays for it
+  // (SQLite: a PASSIVE checkpoint moving WAL pages into the database file,
+  // with the fsyncs it needs). Must not block the writer.
+  virtual void maintain() {}
 
   // Users.
   virtual std::vector<UserRecord> load_users() = 0;

@@ -16,10 +16,13 @@ StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
   auto writer_db = open();  // opened here so a bad path fails at start-up
   std::vector<std::unique_ptr<Database>> reader_dbs;
   for (unsigned i = 0; i < std::max(1u, readers); ++i) reader_dbs.push_back(open());
+  auto maintenance_db = open();
   threads_.emplace_back([this, db = std::move(writer_db)]() mutable { writer_loop(std::move(db)); });
   for (auto& db : reader_dbs) {
     threads_.emplace_back([this, db = std::move(db)]() mutable { reader_loop(std::move(db)); });
   }
+  threads_.emplace_back(
+      [this, db = std::move(maintenance_db)]() mutable { maintenance_loop(std::move(db)); });
 }
 
 StorageRunner::~StorageRunner() { stop(); }
@@ -36,7 +39,7 @@ void StorageRunner::write(StorageJob job) { push(write_queue_, std::move(job)); 
 void StorageRunner::read(StorageJob job) { push(read_queue_, std::move(job)); }
 
 void StorageRunner::stop() {
-  for (Queue* q : {&write_queue_, &read_queue_}) {
+  for (Queue* q : {&write_queue_, &read_queue_, &maintenance_}) {
     {
       std::lock_guard lock(q->mutex);
       q->stopping = true;
@@ -110,6 +113,21 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
     batch.clear();
     completions.clear();
     completed_jobs.clear();
+  }
+}
+
+void StorageRunner::maintenance_loop(std::unique_ptr<Database> db) {
+  constexpr auto kInterval = std::chrono::milliseconds(500);
+  for (;;) {
+    {
+      std::unique_lock lock(maintenance_.mutex);
+      if (maintenance_.ready.wait_for(lock, kInterval, [&] { return maintenance_.stopping; })) return;
+    }
+    try {
+      db->maintain();
+    } catch (const std::exception& e) {
+      spdlog::warn("storage maintenance failed: {}", e.what());
+    }
   }
 }
 

@@ -7,6 +7,8 @@
 // the others), commits once, and only then runs the jobs' completions. So a
 // completion that sends an `ack` never acknowledges an uncommitted write.
 // Reads go to a small pool of reader threads, each with its own connection.
+// A maintenance thread with one more connection calls Database::maintain()
+// every half second (SQLite checkpoints, off the writer's path).
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -57,10 +59,12 @@ class StorageRunner {
   };
   void writer_loop(std::unique_ptr<Database> db);
   void reader_loop(std::unique_ptr<Database> db);
+  void maintenance_loop(std::unique_ptr<Database> db);
   static void push(Queue& q, StorageJob job);
 
   Queue write_queue_;
   Queue read_queue_;
+  Queue maintenance_;  // only its mutex, condition and stopping flag are used
   std::vector<std::thread> threads_;
   std::atomic<bool> healthy_{true};
   CommitObserver commit_observer_;

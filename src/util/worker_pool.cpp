@@ -12,6 +12,7 @@ WorkerPool::WorkerPool(unsigned count) {
     // concurrency hint 1: each io_context is run by exactly one thread, so
     // Asio can skip its internal locking.
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    inboxes_.push_back(std::make_unique<Inbox>());
     guards_.emplace_back(contexts_.back()->get_executor());
   }
 }
@@ -44,5 +45,16 @@ void WorkerPool::join() {
 }
 
 int WorkerPool::current_worker() { return t_worker_index; }
+
+void WorkerPool::drain(unsigned worker) {
+  Inbox& inbox = *inboxes_[worker];
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(inbox.mutex);
+    batch.swap(inbox.items);
+    inbox.drain_posted = false;
+  }
+  for (auto& fn : batch) fn();
+}
 
 }  // namespace herald::util

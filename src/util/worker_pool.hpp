@@ -4,6 +4,7 @@
 // reach it by posting a closure to its worker.
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -24,9 +25,25 @@ class WorkerPool {
   unsigned size() const { return static_cast<unsigned>(contexts_.size()); }
   boost::asio::io_context& context(unsigned worker) { return *contexts_[worker]; }
 
+  // Runs fn later on `worker`'s thread, in order with the caller's other
+  // posts. From another thread, closures gather in the worker's inbox and
+  // one handler drains it: a burst (a group commit's acks) wakes the worker
+  // once instead of once per closure.
   template <class F>
   void post(unsigned worker, F&& fn) {
-    boost::asio::post(*contexts_[worker], std::forward<F>(fn));
+    if (current_worker() == static_cast<int>(worker)) {
+      boost::asio::post(*contexts_[worker], std::forward<F>(fn));
+      return;
+    }
+    Inbox& inbox = *inboxes_[worker];
+    bool wake = false;
+    {
+      std::lock_guard lock(inbox.mutex);
+      inbox.items.emplace_back(std::forward<F>(fn));
+      wake = !inbox.drain_posted;
+      inbox.drain_posted = true;
+    }
+    if (wake) boost::asio::post(*contexts_[worker], [this, worker] { drain(worker); });
   }
 
   // Runs fn now when called on `worker`'s own thread, else posts it there.
@@ -47,8 +64,16 @@ class WorkerPool {
   static int current_worker();
 
  private:
+  struct Inbox {
+    std::mutex mutex;
+    std::vector<std::function<void()>> items;
+    bool drain_posted = false;
+  };
+  void drain(unsigned worker);
+
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<std::unique_ptr<Inbox>> inboxes_;
   std::vector<Guard> guards_;
   std::vector<std::thread> threads_;
 };

@@ -6,7 +6,7 @@
 
 namespace herald::store::sqlite {
 
-inline constexpr std::array<std::string_view, 2> kMigrations = {
+inline constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -69,6 +69,22 @@ ALTER TABLE users DROP COLUMN last_seq;
 DROP INDEX messages_to;
 DROP INDEX messages_from;
 CREATE INDEX messages_pair ON messages(min(from_user_id, to_user_id), max(from_user_id, to_user_id), id);
+)sql",
+    // 3: chats land in chat_log first (no secondary index: appends dirty a
+    // page or two per commit) and are folded into messages + mailbox in
+    // sorted batches (SqliteDatabase::fold_chat_log). Same columns as
+    // messages; ids are assigned by the writer and continue across both.
+    R"sql(
+CREATE TABLE chat_log (
+  id            INTEGER PRIMARY KEY,
+  from_user_id  INTEGER NOT NULL,
+  to_user_id    INTEGER NOT NULL,
+  body          TEXT NOT NULL,
+  client_msg_id TEXT,
+  created_at    INTEGER NOT NULL,
+  sender_seq    INTEGER NOT NULL,
+  recipient_seq INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <memory>
 #include <string_view>
+#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -36,6 +38,22 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Prepared statements, prepared on first use and kept for the connection's
+// life. Keyed by the SQL literal's address: every call site passes a literal.
+class Statements {
+ public:
+  explicit Statements(sqlite3* db) : db_(db) {}
+  Statement& get(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) it = cache_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
+    return it->second->reset();
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<const char*, std::unique_ptr<Statement>> cache_;
 };
 
 // Runs SQL that takes no parameters (schema, pragmas, BEGIN/COMMIT).

@@ -164,3 +164,103 @@ TEST(SqliteDatabase, MigratesFromTheFirstSchema) {
   EXPECT_EQ(raw(next.sender_seq), 2);
   EXPECT_EQ(raw(next.recipient_seq), 2);
 }
+
+namespace {
+// Row count of a table, read through a separate connection (committed state).
+std::int64_t count_rows(const std::filesystem::path& file, const std::string& table) {
+  sqlite3* raw_db = nullptr;
+  EXPECT_EQ(sqlite3_open(file.c_str(), &raw_db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  std::string sql = "SELECT count(*) FROM " + table;
+  EXPECT_EQ(sqlite3_prepare_v2(raw_db, sql.c_str(), -1, &st, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+  std::int64_t n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(raw_db);
+  return n;
+}
+}  // namespace
+
+// Chats gather in chat_log and are folded into messages + mailbox once
+// 16384 have gathered; ids, seqs and idempotency run on across the fold.
+TEST(SqliteDatabase, ChatLogFoldKeepsIdsSeqsAndIdempotency) {
+  auto file = temp_db();
+  SqliteDatabase db(file);
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  constexpr int kChats = 16384 + 6;
+  db.begin();
+  for (int i = 0; i < kChats; ++i) {
+    auto r = db.insert_chat({UserId{1}, UserId{2}, "x", "m" + std::to_string(i), 100 + i});
+    ASSERT_EQ(raw(r.sender_seq), i + 1);
+  }
+  db.commit();  // past the fold threshold: folded inside this commit
+  EXPECT_EQ(count_rows(file, "chat_log"), 0);
+  EXPECT_EQ(count_rows(file, "messages"), kChats);
+  EXPECT_EQ(count_rows(file, "mailbox"), 2 * kChats);
+
+  db.begin();
+  auto folded_again = db.insert_chat({UserId{1}, UserId{2}, "x", std::string("m3"), 1});
+  EXPECT_TRUE(folded_again.duplicate);
+  EXPECT_EQ(raw(folded_again.sender_seq), 4);
+  auto next = db.insert_chat({UserId{2}, UserId{1}, "y", std::string("n1"), 2});
+  EXPECT_FALSE(next.duplicate);
+  EXPECT_EQ(raw(next.id), kChats + 1);
+  EXPECT_EQ(raw(next.sender_seq), kChats + 1);  // user 2 received every chat above
+  auto pending_again = db.insert_chat({UserId{2}, UserId{1}, "y", std::string("n1"), 3});
+  EXPECT_TRUE(pending_again.duplicate);  // still in the log
+  EXPECT_EQ(raw(pending_again.id), raw(next.id));
+  db.commit();
+  EXPECT_EQ(count_rows(file, "chat_log"), 1);
+  EXPECT_EQ(raw(db.last_seq(UserId{1})), kChats + 1);
+}
+
+// A log left behind (a stop before the fold) is folded when the database
+// opens again: start-up reads see every chat, and numbering continues.
+TEST(SqliteDatabase, LeftoverChatLogIsFoldedOnOpen) {
+  auto file = temp_db();
+  {
+    SqliteDatabase db(file);
+    db.ensure_user(UserId{1}, "a", 1);
+    db.ensure_user(UserId{2}, "b", 1);
+    db.begin();
+    db.insert_chat({UserId{1}, UserId{2}, "one", std::string("c1"), 10});
+    db.insert_chat({UserId{2}, UserId{1}, "two", std::nullopt, 11});
+    db.commit();
+  }
+  EXPECT_EQ(count_rows(file, "chat_log"), 2);
+  SqliteDatabase db(file);
+  EXPECT_EQ(count_rows(file, "chat_log"), 0);
+  EXPECT_EQ(count_rows(file, "mailbox"), 4);
+  auto users = db.load_users();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(raw(users[0].last_seq), 2);
+  EXPECT_TRUE(db.insert_chat({UserId{1}, UserId{2}, "one", std::string("c1"), 12}).duplicate);
+  auto third = db.insert_chat({UserId{1}, UserId{2}, "three", std::nullopt, 13});
+  EXPECT_EQ(raw(third.id), 3);
+  EXPECT_EQ(raw(third.recipient_seq), 3);
+}
+
+// A job rolled back to its savepoint takes its pending idempotency entry
+// with it, while earlier jobs' entries survive (reloaded from the log).
+TEST(SqliteDatabase, RollbackKeepsIdempotencyOfEarlierJobs) {
+  SqliteDatabase db(temp_db());
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  db.begin();
+  db.savepoint();
+  auto kept = db.insert_chat({UserId{1}, UserId{2}, "kept", std::string("k"), 1});
+  db.release_savepoint();
+  db.savepoint();
+  db.insert_chat({UserId{1}, UserId{2}, "undone", std::string("u"), 2});
+  db.rollback_to_savepoint();
+  db.savepoint();
+  auto again = db.insert_chat({UserId{1}, UserId{2}, "kept", std::string("k"), 3});
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(raw(again.id), raw(kept.id));
+  auto retry = db.insert_chat({UserId{1}, UserId{2}, "undone", std::string("u"), 4});
+  EXPECT_FALSE(retry.duplicate);  // the rolled-back one was never stored
+  EXPECT_EQ(raw(retry.id), raw(kept.id) + 1);
+  db.release_savepoint();
+  db.commit();
+}

@@ -1,0 +1,66 @@
+// WorkerPool: closures posted from other threads (the storage thread's
+// acks, another worker's deliveries) run on the target worker, in the order
+// each thread posted them, also when many arrive in one burst.
+#include "util/worker_pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+using herald::util::WorkerPool;
+
+TEST(WorkerPool, ForeignPostsRunOnTheWorkerInOrder) {
+  WorkerPool pool(2);
+  pool.start();
+  constexpr int kPerThread = 20000;
+  std::mutex mutex;
+  std::vector<int> seen_a, seen_b;
+  std::atomic<int> wrong_thread{0};
+  std::promise<void> done;
+  std::atomic<int> remaining{2 * kPerThread};
+  auto producer = [&](std::vector<int>& seen, int base) {
+    for (int i = 0; i < kPerThread; ++i) {
+      pool.post(1, [&, i, base] {
+        if (WorkerPool::current_worker() != 1) ++wrong_thread;
+        {
+          std::lock_guard lock(mutex);
+          seen.push_back(base + i);
+        }
+        if (--remaining == 0) done.set_value();
+      });
+    }
+  };
+  std::thread a(producer, std::ref(seen_a), 0);
+  std::thread b(producer, std::ref(seen_b), 1000000);
+  a.join();
+  b.join();
+  ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(wrong_thread.load(), 0);
+  ASSERT_EQ(seen_a.size(), static_cast<std::size_t>(kPerThread));
+  ASSERT_EQ(seen_b.size(), static_cast<std::size_t>(kPerThread));
+  for (int i = 0; i < kPerThread; ++i) {
+    EXPECT_EQ(seen_a[i], i);
+    EXPECT_EQ(seen_b[i], 1000000 + i);
+  }
+}
+
+TEST(WorkerPool, PostFromTheWorkerItselfRunsLaterNotInline) {
+  WorkerPool pool(1);
+  pool.start();
+  std::promise<std::vector<int>> result;
+  pool.post(0, [&] {
+    auto order = std::make_shared<std::vector<int>>();
+    pool.post(0, [&, order] {
+      order->push_back(2);
+      result.set_value(*order);
+    });
+    order->push_back(1);
+  });
+  auto f = result.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(f.get(), (std::vector<int>{1, 2}));
+}
