@@ -41,6 +41,7 @@ struct Settings {
   int heartbeat_timeout_s = 75;
   std::vector<std::string> allowed_origins;  // empty = any
   std::string presence_audience = "all";     // all | followers
+  int broadcast_batch_ms = 20;  // broadcasts gathered this long, then written together; 0 = at once
   std::string log_level = "info";
   int login_max_failures = 5;
   std::int64_t login_window_s = 300;

@@ -68,6 +68,10 @@ const std::array kFields{
                  &S::allowed_origins},
     SettingField{"presence_audience", "--presence-audience",
                  "Who receives presence events: all (every online user) or followers", &S::presence_audience},
+    SettingField{"broadcast_batch_ms", "--broadcast-batch-ms",
+                 "Milliseconds broadcasts (user_status, presence, context events) are gathered"
+                 " before one write per connection carries them all; 0 = send each at once",
+                 &S::broadcast_batch_ms},
     SettingField{"log_level", "--log-level", "trace, debug, info, warn, error, critical or off", &S::log_level},
     SettingField{"login_max_failures", "--login-max-failures",
                  "Failed logins per username and address within the window before 429",

@@ -69,6 +69,9 @@ std::string validate(const Settings& s) {
   if (s.max_queue_bytes == 0) return "--max-queue-bytes: must be positive";
   if (s.max_queue_messages == 0) return "--max-queue-messages: must be positive";
   if (s.heartbeat_interval_s <= 0) return "--heartbeat-interval: must be positive";
+  if (s.broadcast_batch_ms < 0 || s.broadcast_batch_ms > 1000) {
+    return fmt::format("--broadcast-batch-ms: {} is not within 0..1000", s.broadcast_batch_ms);
+  }
   if (s.heartbeat_timeout_s <= s.heartbeat_interval_s) {
     return fmt::format("--heartbeat-timeout: {} must be greater than --heartbeat-interval {}",
                        s.heartbeat_timeout_s, s.heartbeat_interval_s);

@@ -188,6 +188,9 @@ bool WsConnection::sweep(std::uint32_t now_ms) {
     if (now_ms - close_started_ms_ >= kCloseWaitMs) finish(close_code_);
     return !finished_;
   }
+  // An emptied queue keeps its storage through a burst (no regrowth per
+  // write); an idle connection gives it back here, within a second.
+  if (queue_.empty() && queue_.capacity() != 0) queue_.shrink_to_fit();
   const std::uint32_t silent = now_ms - last_activity_ms_;
   if (silent >= limits_.timeout_after_ms) {
     close(CloseCode::heartbeat_timeout, "heartbeat timeout");

@@ -225,10 +225,7 @@ void WsConnection::on_written(const boost::system::error_code& ec) {
     socket_.shutdown(Socket::shutdown_send, ignored);
     return;
   }
-  if (queue_.empty()) {
-    queue_.shrink_to_fit();  // idle connections hold no queue storage
-    return;
-  }
+  if (queue_.empty()) return;  // its storage is released by the sweep once idle
   flush();
 }
 

@@ -46,6 +46,10 @@ struct HubOptions {
   int abuse_drops = 10;
   int heartbeat_interval_s = 30;
   PresenceAudience audience = PresenceAudience::all;
+  // Broadcasts (every user, a context) wait this long on each worker and
+  // then go out together: one write per connection per window (a join
+  // storm is N x N deliveries). 0 = each broadcast at once.
+  int broadcast_batch_ms = 20;
   protocol::Limits limits;
 };
 
@@ -83,6 +87,8 @@ class Hub final : public net::SessionHandler, public cluster::LocalDelivery {
   void remember_new_user(UserId user, const std::string& username);
   void sweep_expired(unsigned worker);
   void schedule_sweep(unsigned worker);
+  void deliver_on_worker(unsigned worker, const cluster::Target& target,
+                         const cluster::SharedFrame& frame);
   // hub_presence.cpp
   void announce_status(UserId user, bool online);
   void handle_presence(Connection& c, const protocol::PresenceSet& m);
@@ -110,8 +116,8 @@ class Hub final : public net::SessionHandler, public cluster::LocalDelivery {
   std::vector<std::unique_ptr<WorkerHub>> worker_hubs_;
   cluster::Broker* broker_ = nullptr;
   std::atomic<bool> shutting_down_{false};
-  struct SweepTimers;
-  std::unique_ptr<SweepTimers> sweep_timers_;
+  struct WorkerTimers;
+  std::unique_ptr<WorkerTimers> timers_;
 };
 
 }  // namespace herald::realtime

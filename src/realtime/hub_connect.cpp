@@ -12,8 +12,10 @@
 
 namespace herald::realtime {
 
-struct Hub::SweepTimers {
-  std::vector<std::unique_ptr<boost::asio::steady_timer>> timers;
+// Per worker: the token-expiry sweep, and the end of the broadcast window.
+struct Hub::WorkerTimers {
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> sweep;
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> broadcast;
 };
 
 Hub::Hub(HubOptions options, util::WorkerPool& workers, store::StorageRunner& storage,
@@ -23,10 +25,11 @@ Hub::Hub(HubOptions options, util::WorkerPool& workers, store::StorageRunner& st
       storage_(storage),
       verifier_(verifier),
       directory_(directory),
-      sweep_timers_(std::make_unique<SweepTimers>()) {
+      timers_(std::make_unique<WorkerTimers>()) {
   for (unsigned w = 0; w < workers_.size(); ++w) {
     worker_hubs_.push_back(std::make_unique<WorkerHub>());
-    sweep_timers_->timers.push_back(std::make_unique<boost::asio::steady_timer>(workers_.context(w)));
+    timers_->sweep.push_back(std::make_unique<boost::asio::steady_timer>(workers_.context(w)));
+    timers_->broadcast.push_back(std::make_unique<boost::asio::steady_timer>(workers_.context(w)));
   }
 }
 
@@ -37,7 +40,7 @@ void Hub::start() {
 }
 
 void Hub::schedule_sweep(unsigned worker) {
-  auto& timer = *sweep_timers_->timers[worker];
+  auto& timer = *timers_->sweep[worker];
   timer.expires_after(std::chrono::seconds(1));
   timer.async_wait([this, worker](boost::system::error_code ec) {
     if (ec || shutting_down_.load()) return;
@@ -170,7 +173,7 @@ void Hub::on_closed(Connection& c, std::uint16_t code) {
 
 void Hub::deliver(const cluster::Target& target, const cluster::SharedFrame& frame) {
   auto run_on = [&](unsigned w) {
-    workers_.dispatch(w, [this, w, target, frame] { worker_hubs_[w]->deliver(target, frame); });
+    workers_.dispatch(w, [this, w, target, frame] { deliver_on_worker(w, target, frame); });
   };
   if (target.kind == cluster::Target::Kind::user) {
     std::uint64_t mask = registry_.workers_of(target.user);
@@ -180,6 +183,22 @@ void Hub::deliver(const cluster::Target& target, const cluster::SharedFrame& fra
   } else {
     for (unsigned w = 0; w < workers_.size(); ++w) run_on(w);
   }
+}
+
+// Messages to a user go out at once; broadcasts wait for the worker's
+// batch window (HubOptions::broadcast_batch_ms) and then leave together.
+void Hub::deliver_on_worker(unsigned worker, const cluster::Target& target,
+                            const cluster::SharedFrame& frame) {
+  if (target.kind == cluster::Target::Kind::user || options_.broadcast_batch_ms <= 0) {
+    worker_hubs_[worker]->deliver(target, frame);
+    return;
+  }
+  if (!worker_hubs_[worker]->queue_broadcast(target, frame)) return;  // the timer is armed
+  auto& timer = *timers_->broadcast[worker];
+  timer.expires_after(std::chrono::milliseconds(options_.broadcast_batch_ms));
+  timer.async_wait([this, worker](boost::system::error_code ec) {
+    if (!ec) worker_hubs_[worker]->flush_broadcasts();
+  });
 }
 
 void Hub::post_to_worker(unsigned worker, std::function<void()> fn) {
@@ -194,7 +213,8 @@ void Hub::shutdown() {
   shutting_down_.store(true);
   for (unsigned w = 0; w < workers_.size(); ++w) {
     workers_.post(w, [this, w] {
-      sweep_timers_->timers[w]->cancel();
+      timers_->sweep[w]->cancel();
+      timers_->broadcast[w]->cancel();
       worker_hubs_[w]->for_each(
           [](Connection& c) { c.close(net::CloseCode::going_away, "server shutting down"); });
     });

@@ -94,6 +94,42 @@ std::size_t WorkerHub::deliver_to_context(const cluster::Target& t,
   return n;
 }
 
+bool WorkerHub::queue_broadcast(const cluster::Target& target, const cluster::SharedFrame& frame) {
+  pending_broadcasts_.push_back({target, frame});
+  return pending_broadcasts_.size() == 1;
+}
+
+std::size_t WorkerHub::flush_broadcasts() {
+  std::vector<Broadcast> batch;
+  batch.swap(pending_broadcasts_);
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < batch.size();) {
+    if (batch[i].target.kind != cluster::Target::Kind::all_users) {
+      n += deliver(batch[i].target, batch[i].frame);
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < batch.size() && batch[end].target.kind == cluster::Target::Kind::all_users) ++end;
+    n += deliver_run_to_all(std::span<const Broadcast>(batch).subspan(i, end - i));
+    i = end;
+  }
+  return n;
+}
+
+std::size_t WorkerHub::deliver_run_to_all(std::span<const Broadcast> run) {
+  std::size_t n = 0;
+  for (auto& [user, conns] : by_user_) {
+    for (Connection* c : conns) {
+      for (const Broadcast& b : run) {
+        if (user == b.target.exclude_user) continue;
+        if (c->send(b.frame, b.target.type) == net::SendResult::queued) ++n;
+      }
+    }
+  }
+  return n;
+}
+
 void WorkerHub::for_each(const std::function<void(Connection&)>& fn) {
   std::vector<std::shared_ptr<Connection>> snapshot;
   snapshot.reserve(all_.size());

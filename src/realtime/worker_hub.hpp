@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,6 +28,15 @@ class WorkerHub {
   // Each returns how many connections the frame was queued on.
   std::size_t deliver(const cluster::Target& target, const cluster::SharedFrame& frame);
 
+  // Broadcast batching: queue_broadcast() keeps a broadcast (all users or a
+  // context) for the next flush_broadcasts(), and returns true when it is
+  // the first since the last flush (the caller then arms its timer). The
+  // flush delivers them in order, walking every connection once per run of
+  // consecutive all-user broadcasts, so each connection gets all of its
+  // frames queued before its single write.
+  bool queue_broadcast(const cluster::Target& target, const cluster::SharedFrame& frame);
+  std::size_t flush_broadcasts();
+
   // For the once-a-second sweep (token expiry) and shutdown.
   void for_each(const std::function<void(Connection&)>& fn);
   std::size_t size() const { return all_.size(); }
@@ -36,6 +46,13 @@ class WorkerHub {
   std::size_t deliver_to_all(const cluster::Target& t, const cluster::SharedFrame& frame);
   std::size_t deliver_to_context(const cluster::Target& t, const cluster::SharedFrame& frame);
 
+  struct Broadcast {
+    cluster::Target target;
+    cluster::SharedFrame frame;
+  };
+  std::size_t deliver_run_to_all(std::span<const Broadcast> run);
+
+  std::vector<Broadcast> pending_broadcasts_;
   std::unordered_map<ConnectionId, std::shared_ptr<Connection>> all_;
   std::unordered_map<UserId, std::vector<Connection*>> by_user_;
   std::unordered_map<std::string, std::vector<Connection*>> by_context_;

@@ -249,3 +249,39 @@ def test_inband_auth_extends_expiry(herald):
         await recv_type(a, "pong")
         await a.close()
     run(body())
+
+
+def _status_sequence(batch_ms):
+    """Joins users 2..6 one after another (with a pause shorter than the batch
+    window) while user 1 watches; returns what user 1 saw and what 6 saw."""
+    async def body(herald):
+        watcher = await connect(herald, 1)
+        joiners = []
+        for uid in range(2, 7):
+            joiners.append(await connect(herald, uid))
+            await asyncio.sleep(0.002)
+        seen = []
+        while len(seen) < 5:
+            st = await recv_type(watcher, "user_status")
+            seen.append((st["data"]["user_id"], st["data"]["status"]))
+        # No one hears about their own join (a joiner may hear about joins
+        # a few milliseconds older than its own: they share its window).
+        for uid, ws in zip(range(2, 7), joiners):
+            await assert_none(ws, "user_status", 0.05, pred=lambda m, uid=uid: m["data"]["user_id"] == uid)
+        for ws in joiners + [watcher]:
+            await ws.close()
+        return seen
+    return body
+
+
+def test_broadcasts_batched_keep_order_and_exclusions(herald_factory):
+    # The default window (20 ms): the five joins arrive together, in order.
+    herald = herald_factory()
+    seen = asyncio.run(_status_sequence(20)(herald))
+    assert seen == [(uid, "online") for uid in range(2, 7)]
+
+
+def test_broadcasts_unbatched_when_window_is_zero(herald_factory):
+    herald = herald_factory("--broadcast-batch-ms", "0")
+    seen = asyncio.run(_status_sequence(0)(herald))
+    assert seen == [(uid, "online") for uid in range(2, 7)]

@@ -52,6 +52,8 @@ TEST(ConfigValidate, EachRuleNamesItsSetting) {
        "--heartbeat-timeout: 30 must be greater than --heartbeat-interval 30"},
       {[](Settings& s) { s.allowed_origins = {"https://a", ""}; }, "--allowed-origins"},
       {[](Settings& s) { s.presence_audience = "everyone"; }, "--presence-audience"},
+      {[](Settings& s) { s.broadcast_batch_ms = -1; }, "--broadcast-batch-ms: -1 is not within 0..1000"},
+      {[](Settings& s) { s.broadcast_batch_ms = 1001; }, "--broadcast-batch-ms"},
       {[](Settings& s) { s.log_level = "verbose"; }, "--log-level: 'verbose'"},
       {[](Settings& s) { s.login_max_failures = 0; }, "--login-max-failures"},
       {[](Settings& s) { s.login_window_s = 0; }, "--login-window"},
