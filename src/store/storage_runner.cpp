@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/worker_pool.hpp"
+
 namespace herald::store {
 
 namespace {
@@ -17,12 +19,21 @@ StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
   std::vector<std::unique_ptr<Database>> reader_dbs;
   for (unsigned i = 0; i < std::max(1u, readers); ++i) reader_dbs.push_back(open());
   auto maintenance_db = open();
-  threads_.emplace_back([this, db = std::move(writer_db)]() mutable { writer_loop(std::move(db)); });
+  threads_.emplace_back([this, db = std::move(writer_db)]() mutable {
+    util::name_this_thread("store-writer");
+    writer_loop(std::move(db));
+  });
   for (auto& db : reader_dbs) {
-    threads_.emplace_back([this, db = std::move(db)]() mutable { reader_loop(std::move(db)); });
+    threads_.emplace_back([this, db = std::move(db)]() mutable {
+      util::name_this_thread("store-reader");
+      reader_loop(std::move(db));
+    });
   }
   threads_.emplace_back(
-      [this, db = std::move(maintenance_db)]() mutable { maintenance_loop(std::move(db)); });
+      [this, db = std::move(maintenance_db)]() mutable {
+        util::name_this_thread("store-maint");
+        maintenance_loop(std::move(db));
+      });
 }
 
 StorageRunner::~StorageRunner() { stop(); }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -14,6 +15,10 @@
 #include <boost/asio/post.hpp>
 
 namespace herald::util {
+
+// Names the calling thread (threads of one process are told apart in
+// top -H, ps -L and perf by these names).
+void name_this_thread(const std::string& name);
 
 class WorkerPool {
  public:
