@@ -255,7 +255,8 @@ def main():
 
     md += ["## Targets (issue 3)", "", "| target | Herald measured | goal | verdict |", "| --- | --- | --- | --- |"]
     md += [f"| {n} | {v} | {g} | {ok} |" for n, v, g, ok in targets(runs)]
-    md += ["", "Ratios are against the uWebSockets.js peer measured in the same run.", ""]
+    md += ["", "Ratios are against the uWebSockets.js peer measured in the same run. What limits each target",
+           "that is not met, with the profiles, is in [PERFORMANCE.md](PERFORMANCE.md).", ""]
 
     md += ["## Scenarios", ""]
     by = lambda scen, pred=lambda r: True, key=None: {s: pick(runs, s, scen, pred, key) for s in SERVERS}
