@@ -221,6 +221,11 @@ void add_account_routes(Router& router, ApiContext& ctx) {
     if (!claims) co_return claims.error();
     UserId id = claims->user_id;
     std::string name = claims->username.value_or("user" + std::to_string(raw(id)));
+    if (ctx.hub.directory().contains(id)) {  // known: a read, not a write job
+      auto lookup = [id](store::Database& db) { return db.get_user(id); };
+      auto known = co_await store::read(ctx.storage, std::move(lookup));
+      if (known) co_return json_response(200, boost::json::serialize(user_json(*known)));
+    }
     // A valid token for a user not yet known creates the record (PROTOCOL.md 1).
     auto ensure = [id, name](store::Database& db) {
       return db.ensure_user(id, name, util::unix_ms_now());

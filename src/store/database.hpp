@@ -22,7 +22,11 @@ struct UserRecord {
   std::optional<std::int64_t> last_seen_ms;
   std::int64_t followers_count = 0;
   std::int64_t following_count = 0;
-  Seq last_seq{};  // latest mailbox seq
+  // Latest seq of the folded mailbox: exact when the database has just been
+  // opened (a leftover chat log is folded then, and start-up is where
+  // UserDirectory loads it); afterwards UserDirectory holds the live value,
+  // and Database::last_seq() the stored one.
+  Seq last_seq{};
 };
 
 struct AccountRecord {

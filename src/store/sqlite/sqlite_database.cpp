@@ -23,10 +23,7 @@ constexpr const char* kUserColumns =
     "SELECT id, username, created_at, last_seen,"
     " (SELECT COUNT(*) FROM follows WHERE followee_id = users.id),"
     " (SELECT COUNT(*) FROM follows WHERE follower_id = users.id),"
-    " max((SELECT coalesce(max(seq), 0) FROM mailbox WHERE user_id = users.id),"
-    "     (SELECT coalesce(max(CASE WHEN from_user_id = users.id THEN sender_seq ELSE recipient_seq END), 0)"
-    "      FROM chat_log WHERE from_user_id = users.id OR to_user_id = users.id))"
-    " FROM users";
+    " (SELECT coalesce(max(seq), 0) FROM mailbox WHERE user_id = users.id) FROM users";
 
 UserRecord read_user(const Statement& st) {
   UserRecord u;
