@@ -83,4 +83,75 @@ void BM_BuildAck(benchmark::State& state) {
 }
 BENCHMARK(BM_BuildAck);
 
+void BM_BuildConnected(benchmark::State& state) {
+  const ConnectedInfo info{"John", UserId{456}, 1234, "c0000000000000a75", "2025-10-22T10:00:00.123Z",
+                           30, 3, 57};
+  for (auto _ : state) {
+    std::string frame = connected(info);
+    benchmark::DoNotOptimize(frame);
+  }
+}
+BENCHMARK(BM_BuildConnected);
+
+void BM_BuildPong(benchmark::State& state) {
+  for (auto _ : state) {
+    std::string frame = pong("2025-10-22T10:00:00.123Z");
+    benchmark::DoNotOptimize(frame);
+  }
+}
+BENCHMARK(BM_BuildPong);
+
+void BM_BuildPresence(benchmark::State& state) {
+  const std::optional<std::string> data = R"({"device":"desktop"})";
+  for (auto _ : state) {
+    std::string frame = presence(UserId{456}, PresenceStatus::away, data);
+    benchmark::DoNotOptimize(frame);
+  }
+}
+BENCHMARK(BM_BuildPresence);
+
+void BM_BuildTyping(benchmark::State& state) {
+  for (auto _ : state) {
+    std::string frame = typing(UserId{456}, true, "chat:123");
+    benchmark::DoNotOptimize(frame);
+  }
+}
+BENCHMARK(BM_BuildTyping);
+
+void BM_BuildSubscribed(benchmark::State& state) {
+  for (auto _ : state) {
+    std::string frame = subscribed("presence:123");
+    benchmark::DoNotOptimize(frame);
+  }
+}
+BENCHMARK(BM_BuildSubscribed);
+
+void BM_BuildError(benchmark::State& state) {
+  const std::optional<std::string> ref = "m-0001";
+  for (auto _ : state) {
+    std::string frame = error(ErrorCode::user_not_found, "to_user_id names no known user", ref,
+                              "2025-10-22T10:00:00.123Z");
+    benchmark::DoNotOptimize(frame);
+  }
+}
+BENCHMARK(BM_BuildError);
+
+void BM_BuildAuthOk(benchmark::State& state) {
+  for (auto _ : state) {
+    std::string frame = auth_ok("2025-10-22T11:00:00.000Z");
+    benchmark::DoNotOptimize(frame);
+  }
+}
+BENCHMARK(BM_BuildAuthOk);
+
+void BM_BuildNotification(benchmark::State& state) {
+  const NotificationEvent n{Seq{59}, 77, "new_follower", "New follower", "John followed you",
+                            R"({"follower_id":456})", "/users/456", false, "2025-10-22T10:00:00.000Z"};
+  for (auto _ : state) {
+    std::string frame = notification(n, "2025-10-22T10:00:00.123Z");
+    benchmark::DoNotOptimize(frame);
+  }
+}
+BENCHMARK(BM_BuildNotification);
+
 }  // namespace

@@ -26,6 +26,7 @@
 #include "realtime/presence_registry.hpp"
 #include "realtime/user_directory.hpp"
 #include "realtime/worker_hub.hpp"
+#include "store/database.hpp"
 
 namespace herald::store {
 class StorageRunner;
@@ -85,6 +86,9 @@ class Hub final : public net::SessionHandler, public cluster::LocalDelivery {
   // hub_connect.cpp
   void admit(const std::shared_ptr<Connection>& c);
   void remember_new_user(UserId user, const std::string& username);
+  // On the sender's worker, after the commit: ack, then the chat frames.
+  void deliver_stored_chat(const std::shared_ptr<Connection>& sender, const store::ChatInsert& insert,
+                           const std::string& username, const store::ChatInsertResult& stored);
   void sweep_expired(unsigned worker);
   void schedule_sweep(unsigned worker);
   void deliver_on_worker(unsigned worker, const cluster::Target& target,

@@ -34,25 +34,15 @@ void Hub::handle_chat(Connection& c, const protocol::ChatSend& m) {
   job.work = [this, insert = std::move(insert), self, worker,
               username = std::move(username)](store::Database& db) mutable -> std::function<void()> {
     auto stored = db.insert_chat(insert);
-    // Runs after the commit, still on the storage thread.
-    return [this, stored, self, worker, insert = std::move(insert), username = std::move(username)] {
-      directory_.advance_seq(insert.from, stored.sender_seq);
-      directory_.advance_seq(insert.to, stored.recipient_seq);
-      std::string now = util::iso8601_now();
-      auto ack = net::make_frame(
-          protocol::ack(insert.client_msg_id, stored.id, stored.sender_seq, now));
-      workers_.post(worker, [self, ack] {
-        if (self->open()) self->send(ack, "ack");
+    // Runs after the commit, on the storage thread: it only hands the result
+    // to the sender's worker, where the frames are built and delivered (the
+    // storage thread is the serial part of the chat path; a recipient on the
+    // same worker is then reached without another cross-thread post).
+    return [this, stored, self, worker, insert = std::move(insert), username = std::move(username)]() mutable {
+      workers_.post(worker, [this, stored, self = std::move(self), insert = std::move(insert),
+                             username = std::move(username)] {
+        deliver_stored_chat(self, insert, username, stored);
       });
-      if (stored.duplicate) return;
-      protocol::ChatEvent event{stored.recipient_seq, stored.id, insert.from, username,
-                                insert.to, insert.text,
-                                util::iso8601_from_unix_ms(stored.created_at_ms)};
-      publish(cluster::Target::to_user(insert.to, "chat"),
-              net::make_frame(protocol::chat(event, now)));
-      event.seq = stored.sender_seq;
-      publish(cluster::Target::to_user(insert.from, "chat", self->id()),
-              net::make_frame(protocol::chat(event, now)));
     };
   };
   job.fail = [this, self, worker, ref = m.client_msg_id](std::exception_ptr error) {
@@ -69,6 +59,25 @@ void Hub::handle_chat(Connection& c, const protocol::ChatSend& m) {
     });
   };
   storage_.write(std::move(job));
+}
+
+void Hub::deliver_stored_chat(const std::shared_ptr<Connection>& sender, const store::ChatInsert& insert,
+                              const std::string& username, const store::ChatInsertResult& stored) {
+  directory_.advance_seq(insert.from, stored.sender_seq);
+  directory_.advance_seq(insert.to, stored.recipient_seq);
+  std::string now = util::iso8601_now();
+  if (sender->open()) {
+    sender->send(net::make_frame(protocol::ack(insert.client_msg_id, stored.id, stored.sender_seq, now)),
+                 "ack");
+  }
+  if (stored.duplicate) return;
+  protocol::ChatEvent event{stored.recipient_seq, stored.id, insert.from, username,
+                            insert.to, insert.text,
+                            util::iso8601_from_unix_ms(stored.created_at_ms)};
+  publish(cluster::Target::to_user(insert.to, "chat"), net::make_frame(protocol::chat(event, now)));
+  event.seq = stored.sender_seq;
+  publish(cluster::Target::to_user(insert.from, "chat", sender->id()),
+          net::make_frame(protocol::chat(event, now)));
 }
 
 }  // namespace herald::realtime
