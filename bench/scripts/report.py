@@ -225,11 +225,30 @@ def plots(runs, out_dir):
     return made
 
 
+def micro_section(path):
+    """The Google Benchmark run (micro_bench --benchmark_format=json), if there is one."""
+    if not path or not os.path.exists(path):
+        return []
+    data = json.load(open(path))
+    out = ["### Micro-benchmarks (Google Benchmark)", "",
+           "One thread, pinned to CPU 0: `taskset -c 0 build/micro_bench --benchmark_min_time=0.2 "
+           "--benchmark_format=json`. CPU time per call; items/s where the benchmark counts items.", "",
+           "| benchmark | CPU time per call | items/s |", "| --- | --- | --- |"]
+    for b in data.get("benchmarks", []):
+        if b.get("run_type") == "aggregate":
+            continue
+        unit = b.get("time_unit", "ns")
+        items = b.get("items_per_second")
+        out.append(f"| `{b['name']}` | {fmt(b['cpu_time'])} {unit} | {fmt(items) if items else '-'} |")
+    return out + [""]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--plots", required=True)
+    ap.add_argument("--micro", help="micro_bench JSON output (optional)")
     a = ap.parse_args()
     runs, commands, skipped, machine, notes = load(a.results)
     os.makedirs(a.plots, exist_ok=True)
@@ -312,6 +331,8 @@ def main():
 
     if notes:
         md += ["### Notes from the run", ""] + [f"- {n}" for n in notes] + [""]
+
+    md += micro_section(a.micro)
 
     if made:
         md += ["## Plots", ""] + [f"![{p}]({rel}/{p})" for p in made] + [""]

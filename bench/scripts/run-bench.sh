@@ -209,7 +209,19 @@ for n in $scale; do
   fi
   run_case herald followers --scenario connect --connections "$n" --concurrency 1024 --hold 2 --timeout 300 || break
 done
+# Google Benchmark micro-benchmarks of the hot functions, on the server's core.
+micro_json="$out_dir/micro.json"
+rm -f "$micro_json"
+micro="$(dirname "$herald")/micro_bench"
+if [[ -x "$micro" ]]; then
+  echo ">> micro_bench" >&2
+  taskset -c "$server_cpu" "$micro" --benchmark_min_time=0.2 --benchmark_format=json \
+    --benchmark_out="$micro_json" --benchmark_out_format=json >/dev/null 2>&1 ||
+    echo "note: micro_bench failed" >&2
+else
+  echo "note: $micro not built; no micro-benchmarks in this report" >&2
+fi
 echo "bench ($mode) took $(( $(date +%s) - start )) s" >&2
 
 /usr/bin/python3 "$root/bench/scripts/report.py" --results "$results" --out "$root/docs/BENCHMARKS.md" \
-  --plots "$out_dir"
+  --plots "$out_dir" --micro "$micro_json"
