@@ -12,6 +12,10 @@ namespace {
 // Bounds one transaction so a flood of writes still commits regularly and
 // completions (acks) are not held back behind an ever-growing batch.
 constexpr std::size_t kMaxBatch = 4096;
+// Below this many queued jobs the writer waits kGatherWindow before taking
+// them, trading that much latency for fewer, larger commits.
+constexpr std::size_t kGatherBelow = 32;
+constexpr auto kGatherWindow = std::chrono::microseconds(200);
 }  // namespace
 
 StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
@@ -77,6 +81,14 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
       std::unique_lock lock(write_queue_.mutex);
       write_queue_.ready.wait(lock, [&] { return write_queue_.stopping || !write_queue_.jobs.empty(); });
       if (write_queue_.jobs.empty()) return;  // stopping and drained
+      if (write_queue_.jobs.size() < kGatherBelow && !write_queue_.stopping) {
+        // A small batch waits briefly for company: at moderate rates jobs
+        // arrive one per event-loop turn, and committing each nearly alone
+        // doubled the CPU per message (docs/PERFORMANCE.md, chat latency).
+        lock.unlock();
+        std::this_thread::sleep_for(kGatherWindow);
+        lock.lock();
+      }
       while (!write_queue_.jobs.empty() && batch.size() < kMaxBatch) {
         batch.push_back(std::move(write_queue_.jobs.front()));
         write_queue_.jobs.pop_front();
