@@ -103,7 +103,7 @@ void Hub::remember_new_user(UserId user, const std::string& username) {
   directory_.put(user, username, Seq{0}, now_ms);
   store::StorageJob job;
   job.work = [user, username, now_ms](store::Database& db) -> std::function<void()> {
-    db.ensure_user(user, username, now_ms);
+    db.add_user_if_absent(user, username, now_ms);
     return {};
   };
   job.fail = [user](std::exception_ptr) {

@@ -81,6 +81,9 @@ class Database {
   // Creates the record of a user first seen in a valid token; keeps an
   // existing one (and its name) untouched. Returns the stored record.
   virtual UserRecord ensure_user(UserId id, const std::string& username, std::int64_t now_ms) = 0;
+  // The write half of ensure_user, for callers that need no record back
+  // (a connection's first sight of its user: the directory already has it).
+  virtual void add_user_if_absent(UserId id, const std::string& username, std::int64_t now_ms) = 0;
   virtual void set_last_seen(UserId id, std::int64_t when_ms) = 0;
 
   // Accounts. create_account returns nullopt when the name is taken

@@ -139,8 +139,8 @@ std::optional<UserRecord> SqliteDatabase::get_user(UserId id) {
   return u;
 }
 
-UserRecord SqliteDatabase::ensure_user(UserId id, const std::string& username,
-                                       std::int64_t now_ms) {
+void SqliteDatabase::add_user_if_absent(UserId id, const std::string& username,
+                                        std::int64_t now_ms) {
   statements_
       ->get("INSERT INTO users (id, username, created_at) VALUES (?1, ?2, ?3)"
             " ON CONFLICT(id) DO NOTHING")
@@ -148,6 +148,11 @@ UserRecord SqliteDatabase::ensure_user(UserId id, const std::string& username,
       .bind(2, std::string_view(username))
       .bind(3, now_ms)
       .run();
+}
+
+UserRecord SqliteDatabase::ensure_user(UserId id, const std::string& username,
+                                       std::int64_t now_ms) {
+  add_user_if_absent(id, username, now_ms);
   auto user = get_user(id);
   if (!user) throw StorageError("ensure_user: row vanished");
   return *user;

@@ -34,6 +34,7 @@ class SqliteDatabase final : public Database {
   std::vector<UserRecord> load_users() override;
   std::optional<UserRecord> get_user(UserId id) override;
   UserRecord ensure_user(UserId id, const std::string& username, std::int64_t now_ms) override;
+  void add_user_if_absent(UserId id, const std::string& username, std::int64_t now_ms) override;
   void set_last_seen(UserId id, std::int64_t when_ms) override;
 
   std::optional<UserRecord> create_account(const std::string& username,

@@ -264,3 +264,15 @@ TEST(SqliteDatabase, RollbackKeepsIdempotencyOfEarlierJobs) {
   db.release_savepoint();
   db.commit();
 }
+
+// The connection path's insert: creates a missing user, never renames or
+// touches an existing one.
+TEST(SqliteDatabase, AddUserIfAbsentKeepsAnExistingUser) {
+  SqliteDatabase db(temp_db());
+  db.add_user_if_absent(UserId{5}, "eve", 10);
+  db.add_user_if_absent(UserId{5}, "mallory", 20);
+  auto user = db.get_user(UserId{5});
+  ASSERT_TRUE(user);
+  EXPECT_EQ(user->username, "eve");
+  EXPECT_EQ(user->created_at_ms, 10);
+}
