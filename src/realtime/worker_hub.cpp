@@ -71,14 +71,8 @@ std::size_t WorkerHub::deliver_to_user(const cluster::Target& t, const cluster::
 }
 
 std::size_t WorkerHub::deliver_to_all(const cluster::Target& t, const cluster::SharedFrame& frame) {
-  std::size_t n = 0;
-  for (auto& [user, conns] : by_user_) {
-    if (user == t.exclude_user) continue;
-    for (Connection* c : conns) {
-      if (c->send(frame, t.type) == net::SendResult::queued) ++n;
-    }
-  }
-  return n;
+  const Broadcast one{t, frame};
+  return deliver_run_to_all(std::span<const Broadcast>(&one, 1));
 }
 
 std::size_t WorkerHub::deliver_to_context(const cluster::Target& t,
@@ -117,6 +111,8 @@ std::size_t WorkerHub::flush_broadcasts() {
   return n;
 }
 
+// Every connection once, each taking the run's frames in order (minus the
+// ones about its own user): with a window's worth of broadcasts, one write.
 std::size_t WorkerHub::deliver_run_to_all(std::span<const Broadcast> run) {
   std::size_t n = 0;
   for (auto& [user, conns] : by_user_) {
