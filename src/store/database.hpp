@@ -74,6 +74,12 @@ class Database {
   // (SQLite: a PASSIVE checkpoint moving WAL pages into the database file,
   // with the fsyncs it needs). Must not block the writer.
   virtual void maintain() {}
+  // Background reorganisation on its own connection, called by the
+  // StorageRunner's fold thread, which runs at idle CPU priority (SQLite:
+  // folding the chat log into the archive). Must not block the writer.
+  // Returns true when it did work and more may be waiting (call again at
+  // once); false when there was nothing worth doing yet.
+  virtual bool compact() { return false; }
 
   // Users.
   virtual std::vector<UserRecord> load_users() = 0;

@@ -23,6 +23,7 @@ StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
   std::vector<std::unique_ptr<Database>> reader_dbs;
   for (unsigned i = 0; i < std::max(1u, readers); ++i) reader_dbs.push_back(open());
   auto maintenance_db = open();
+  auto fold_db = open();
   threads_.emplace_back([this, db = std::move(writer_db)]() mutable {
     util::name_this_thread("store-writer");
     writer_loop(std::move(db));
@@ -38,6 +39,11 @@ StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
         util::name_this_thread("store-maint");
         maintenance_loop(std::move(db));
       });
+  threads_.emplace_back([this, db = std::move(fold_db)]() mutable {
+    util::name_this_thread("store-fold");
+    if (!util::run_this_thread_when_idle()) spdlog::warn("store-fold: could not lower its priority");
+    fold_loop(std::move(db));
+  });
 }
 
 StorageRunner::~StorageRunner() { stop(); }
@@ -59,7 +65,7 @@ void StorageRunner::write(StorageJob job) { push(write_queue_, std::move(job)); 
 void StorageRunner::read(StorageJob job) { push(read_queue_, std::move(job)); }
 
 void StorageRunner::stop() {
-  for (Queue* q : {&write_queue_, &read_queue_, &maintenance_}) {
+  for (Queue* q : {&write_queue_, &read_queue_, &maintenance_, &fold_}) {
     {
       std::lock_guard lock(q->mutex);
       q->stopping = true;
@@ -156,6 +162,23 @@ void StorageRunner::maintenance_loop(std::unique_ptr<Database> db) {
     } catch (const std::exception& e) {
       spdlog::warn("storage maintenance failed: {}", e.what());
     }
+  }
+}
+
+void StorageRunner::fold_loop(std::unique_ptr<Database> db) {
+  // How often an idle fold looks for work: a fold needs 16384 new chats,
+  // which even 100k chats/s take longer than this to gather.
+  constexpr auto kPoll = std::chrono::milliseconds(100);
+  for (;;) {
+    bool more = false;
+    try {
+      more = db->compact();
+    } catch (const std::exception& e) {
+      spdlog::warn("storage fold failed: {}", e.what());
+    }
+    std::unique_lock lock(fold_.mutex);
+    if (fold_.stopping) return;
+    if (!more && fold_.ready.wait_for(lock, kPoll, [&] { return fold_.stopping; })) return;
   }
 }
 

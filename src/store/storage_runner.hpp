@@ -8,7 +8,10 @@
 // completion that sends an `ack` never acknowledges an uncommitted write.
 // Reads go to a small pool of reader threads, each with its own connection.
 // A maintenance thread with one more connection calls Database::maintain()
-// every half second (SQLite checkpoints, off the writer's path).
+// every half second (SQLite checkpoints, off the writer's path). A fold
+// thread with one more calls Database::compact() at idle CPU priority
+// (SQLite: the chat log folded into the archive), so that work fills the
+// time the core would otherwise idle instead of stalling the writer.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -60,11 +63,13 @@ class StorageRunner {
   void writer_loop(std::unique_ptr<Database> db);
   void reader_loop(std::unique_ptr<Database> db);
   void maintenance_loop(std::unique_ptr<Database> db);
+  void fold_loop(std::unique_ptr<Database> db);
   static void push(Queue& q, StorageJob job);
 
   Queue write_queue_;
   Queue read_queue_;
   Queue maintenance_;  // only its mutex, condition and stopping flag are used
+  Queue fold_;         // the same
   std::vector<std::thread> threads_;
   std::atomic<bool> healthy_{true};
   CommitObserver commit_observer_;

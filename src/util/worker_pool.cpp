@@ -1,6 +1,7 @@
 #include "util/worker_pool.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <string>
 
@@ -54,6 +55,11 @@ int WorkerPool::current_worker() { return t_worker_index; }
 void name_this_thread(const std::string& name) {
   // Linux allows 15 characters; shown by top -H, ps -L and perf.
   ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
+}
+
+bool run_this_thread_when_idle() {
+  ::sched_param param{};
+  return ::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &param) == 0;
 }
 
 void WorkerPool::drain(unsigned worker) {

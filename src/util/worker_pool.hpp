@@ -19,6 +19,11 @@ namespace herald::util {
 // Names the calling thread (threads of one process are told apart in
 // top -H, ps -L and perf by these names).
 void name_this_thread(const std::string& name);
+// Moves the calling thread to SCHED_IDLE: it runs only when no other thread
+// wants the CPU, so background work (the chat fold) never delays a
+// connection's. Returns false when the kernel refused (the thread then
+// keeps its normal priority).
+bool run_this_thread_when_idle();
 
 class WorkerPool {
  public:

@@ -1,12 +1,19 @@
 #pragma once
-// The SQLite schema as ordered migrations. Migration i brings the database
-// from user_version i to i+1; applied in one transaction at open.
+// The SQLite schema as ordered migrations, one list per database file.
+// Migration i brings a file from user_version i to i+1; applied at open.
+//
+// Two files, because SQLite allows one writer per file: the main file
+// (users, tokens, follows, the chat log) is written by the StorageRunner's
+// writer; the archive file (messages, mailbox) only by the fold, which runs
+// on its own thread and connection (SqliteDatabase::compact). So a fold of
+// thousands of chats never holds the writer, and acks, back.
 #include <array>
+#include <cstddef>
 #include <string_view>
 
 namespace herald::store::sqlite {
 
-inline constexpr std::array<std::string_view, 3> kMigrations = {
+inline constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -85,6 +92,48 @@ CREATE TABLE chat_log (
   sender_seq    INTEGER NOT NULL,
   recipient_seq INTEGER NOT NULL
 );
+)sql",
+    // 4: messages and mailbox live in the archive file. Their rows are
+    // copied there first, in the archive's own transaction
+    // (SqliteDatabase::move_chats_to_archive), then dropped here.
+    R"sql(
+DROP TABLE main.messages;
+DROP TABLE main.mailbox;
+)sql",
+};
+
+// Index of the main migration before which the archive receives the main
+// file's messages and mailbox rows.
+inline constexpr std::size_t kMoveChatsToArchiveBefore = 3;
+
+// The archive file: messages and mailboxes as migration 3 left them in the
+// main file, and a chat's id continues the chat log's.
+inline constexpr std::array<std::string_view, 1> kArchiveMigrations = {
+    R"sql(
+CREATE TABLE messages (
+  id            INTEGER PRIMARY KEY,
+  from_user_id  INTEGER NOT NULL,
+  to_user_id    INTEGER NOT NULL,
+  body          TEXT NOT NULL,
+  client_msg_id TEXT,
+  created_at    INTEGER NOT NULL,
+  sender_seq    INTEGER NOT NULL,
+  recipient_seq INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX messages_idempotency ON messages(from_user_id, client_msg_id)
+  WHERE client_msg_id IS NOT NULL;
+CREATE INDEX messages_pair ON messages(min(from_user_id, to_user_id), max(from_user_id, to_user_id), id);
+
+-- One row per event in a user's mailbox: kind 1 = chat (ref = messages.id),
+-- kind 2 = notification (ref = notifications.id, a later migration).
+CREATE TABLE mailbox (
+  user_id    INTEGER NOT NULL,
+  seq        INTEGER NOT NULL,
+  kind       INTEGER NOT NULL,
+  ref_id     INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, seq)
+) WITHOUT ROWID;
 )sql",
 };
 

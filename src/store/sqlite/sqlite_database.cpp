@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <span>
+#include <thread>
 
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/statement.hpp"
@@ -23,7 +26,7 @@ constexpr const char* kUserColumns =
     "SELECT id, username, created_at, last_seen,"
     " (SELECT COUNT(*) FROM follows WHERE followee_id = users.id),"
     " (SELECT COUNT(*) FROM follows WHERE follower_id = users.id),"
-    " (SELECT coalesce(max(seq), 0) FROM mailbox WHERE user_id = users.id) FROM users";
+    " (SELECT coalesce(max(seq), 0) FROM archive.mailbox WHERE user_id = users.id) FROM users";
 
 UserRecord read_user(const Statement& st) {
   UserRecord u;
@@ -37,37 +40,108 @@ UserRecord read_user(const Statement& st) {
   return u;
 }
 
-}  // namespace
 
-SqliteDatabase::SqliteDatabase(const std::filesystem::path& file) {
+// Applies migrations [from, list.size()) in one transaction. `begin` is
+// BEGIN IMMEDIATE on a connection with nothing attached; on one with the
+// archive attached it takes both files' write locks, which is fine at open.
+void apply_migrations(sqlite3* db, std::span<const std::string_view> list, std::size_t from,
+                      std::size_t to) {
+  if (from >= to) return;
+  exec(db, "BEGIN IMMEDIATE");
+  try {
+    for (std::size_t i = from; i < to; ++i) exec(db, list[i]);
+    exec(db, "PRAGMA user_version = " + std::to_string(to));
+    exec(db, "COMMIT");
+  } catch (...) {
+    exec(db, "ROLLBACK");
+    throw;
+  }
+}
+
+std::size_t user_version(sqlite3* db) {
+  // finalized before migrating: a live statement locks the schema against ALTER/DROP
+  Statement version(db, "PRAGMA user_version");
+  version.step();
+  return static_cast<std::size_t>(version.column_int(0));
+}
+
+sqlite3* open_file(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
+  if (sqlite3_open_v2(file.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
     throw StorageError("open " + file.string() + ": " + message);
   }
-  sqlite3_busy_timeout(db_, 5000);
-  // WAL + synchronous=NORMAL: a commit is durable against a process crash;
-  // group commit (StorageRunner) amortises the fsync at checkpoint.
-  // A larger page cache keeps hot index pages in memory. Checkpoints: the
-  // StorageRunner's maintenance thread runs PASSIVE ones every half second
-  // (maintain()), copying WAL pages to the database file off the writer's
-  // path; the writer's own checkpoint comes only every 16384 pages (64 MiB)
-  // and so has little left to copy. It completes (no other writer), so the
-  // WAL restarts there and stays bounded; journal_size_limit trims the file.
-  // (Checkpointing every 1000 pages inside the writer stalled pending acks
-  // on fsync: the chat run left a fifth of the core idle.)
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+// The archive is created and migrated on a connection of its own, where
+// its migrations' unqualified names mean the archive's tables.
+void prepare_archive(const std::filesystem::path& file) {
+  sqlite3* db = open_file(file);
+  try {
+    exec(db, "PRAGMA journal_mode=WAL");  // persistent: recorded in the file
+    apply_migrations(db, kArchiveMigrations, user_version(db), kArchiveMigrations.size());
+  } catch (...) {
+    sqlite3_close(db);
+    throw;
+  }
+  sqlite3_close(db);
+}
+
+}  // namespace
+
+std::filesystem::path SqliteDatabase::archive_file(const std::filesystem::path& main_file) {
+  return main_file.parent_path() /
+         (main_file.stem().string() + "-archive" + main_file.extension().string());
+}
+
+SqliteDatabase::SqliteDatabase(const std::filesystem::path& file) {
+  prepare_archive(archive_file(file));
+  db_ = open_file(file);
+  try {
+    // WAL + synchronous=NORMAL: a commit is durable against a process crash;
+    // group commit (StorageRunner) amortises the fsync at checkpoint.
+    // A larger page cache keeps hot index pages in memory. Checkpoints: the
+    // StorageRunner's maintenance thread runs PASSIVE ones every half second
+    // (maintain()), copying WAL pages to the database files off the
+    // writer's path; the writer's own checkpoint comes only every 16384
+    // pages (64 MiB) and so has little left to copy. It completes (no other
+    // writer), so the WAL restarts there and stays bounded;
+    // journal_size_limit trims the file. (Checkpointing every 1000 pages
+    // inside the writer stalled pending acks on fsync: the chat run left a
+    // fifth of the core idle.)
+    exec(db_,
+         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+         " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;"
+         " PRAGMA journal_size_limit=67108864;");
+    attach_archive(archive_file(file));
+    migrate();
+    statements_ = std::make_unique<Statements>(db_);
+    fold_leftover_chat_log();
+  } catch (...) {
+    statements_.reset();
+    sqlite3_close_v2(db_);
+    throw;
+  }
+}
+
+void SqliteDatabase::attach_archive(const std::filesystem::path& file) {
+  {
+    Statement attach(db_, "ATTACH DATABASE ?1 AS archive");
+    attach.bind(1, std::string_view(file.native()));
+    attach.run();
+  }
   exec(db_,
-       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-       " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;"
-       " PRAGMA journal_size_limit=67108864;");
-  migrate();
-  statements_ = std::make_unique<Statements>(db_);
-  fold_leftover_chat_log();
+       "PRAGMA archive.synchronous=NORMAL; PRAGMA archive.cache_size=-65536;"
+       " PRAGMA archive.journal_size_limit=67108864;");
 }
 
 void SqliteDatabase::maintain() {
   int log_frames = 0, checkpointed = 0;
+  // A null schema name checkpoints every attached file: main and archive.
   int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
                                      &checkpointed);
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
@@ -81,17 +155,31 @@ SqliteDatabase::~SqliteDatabase() {
 }
 
 void SqliteDatabase::migrate() {
-  std::size_t current = 0;
-  {  // finalized before migrating: a live statement locks the schema against ALTER/DROP
-    Statement version(db_, "PRAGMA user_version");
-    version.step();
-    current = static_cast<std::size_t>(version.column_int(0));
+  std::size_t current = user_version(db_);
+  std::size_t move_at = kMoveChatsToArchiveBefore;
+  apply_migrations(db_, kMigrations, current, std::min(kMigrations.size(), move_at));
+  if (current <= move_at && kMigrations.size() > move_at) {
+    move_chats_to_archive();
+    apply_migrations(db_, kMigrations, move_at, kMigrations.size());
+  } else {
+    apply_migrations(db_, kMigrations, std::max(current, move_at), kMigrations.size());
   }
-  if (current >= kMigrations.size()) return;
-  exec(db_, "BEGIN IMMEDIATE");
+}
+
+// Copies the main file's messages and mailbox into the archive, in a
+// transaction that writes only the archive. Were the process to stop
+// before migration 4 drops them from main, this runs again at the next
+// open, and INSERT OR IGNORE makes the second copy a no-op.
+void SqliteDatabase::move_chats_to_archive() {
+  exec(db_, "BEGIN");
   try {
-    for (std::size_t i = current; i < kMigrations.size(); ++i) exec(db_, kMigrations[i]);
-    exec(db_, "PRAGMA user_version = " + std::to_string(kMigrations.size()));
+    exec(db_,
+         "INSERT OR IGNORE INTO archive.messages (id, from_user_id, to_user_id, body,"
+         " client_msg_id, created_at, sender_seq, recipient_seq)"
+         " SELECT id, from_user_id, to_user_id, body, client_msg_id, created_at, sender_seq,"
+         " recipient_seq FROM main.messages ORDER BY id;"
+         "INSERT OR IGNORE INTO archive.mailbox (user_id, seq, kind, ref_id, created_at)"
+         " SELECT user_id, seq, kind, ref_id, created_at FROM main.mailbox ORDER BY user_id, seq;");
     exec(db_, "COMMIT");
   } catch (...) {
     exec(db_, "ROLLBACK");
@@ -102,12 +190,19 @@ void SqliteDatabase::migrate() {
 // Transaction control runs as cached statements: the writer issues a
 // savepoint pair per job, and parsing them each time showed in profiles.
 void SqliteDatabase::run(const char* sql) { statements_->get(sql).run(); }
-void SqliteDatabase::begin() { run("BEGIN IMMEDIATE"); }
+// BEGIN, not BEGIN IMMEDIATE: IMMEDIATE would take the archive's write
+// lock too, and the fold holds that one. The writer is main's only writer,
+// so its first write takes main's lock without a wait.
+void SqliteDatabase::begin() {
+  if (chat_.loaded && chat_.unfolded_rows() > kMaxUnfoldedRows) wait_for_fold();
+  run("BEGIN");
+}
 void SqliteDatabase::commit() {
-  // The fold shares the batch's transaction: if COMMIT fails, the log rows
-  // are still there and rollback() makes the caches reload them.
-  if (chat_.log_rows >= kFoldRows) fold_chat_log();
+  // The release shares the batch's transaction: if COMMIT fails, the log
+  // rows are still there and rollback() makes the caches reload them.
+  release_folded_log();
   run("COMMIT");
+  chat_.appended_in_transaction = 0;
 }
 void SqliteDatabase::rollback() {
   chat_.forget();

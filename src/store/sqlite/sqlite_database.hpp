@@ -1,13 +1,17 @@
 #pragma once
-// Database over one SQLite connection in WAL mode. A StorageRunner opens
-// one for its writer thread and one per reader thread; SQLite's WAL lets
-// readers run while the writer commits.
+// Database over one SQLite connection in WAL mode to two files: the main
+// file, and its archive attached as schema `archive` (schema.hpp says why).
+// A StorageRunner opens one for its writer thread, one per reader thread,
+// one for maintenance and one for the fold; SQLite's WAL lets readers run
+// while the writer and the fold commit.
 #include <filesystem>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "store/database.hpp"
 
@@ -21,6 +25,8 @@ class SqliteDatabase final : public Database {
  public:
   // Opens (creating if needed) the database file and applies migrations.
   explicit SqliteDatabase(const std::filesystem::path& file);
+  // Where the archive of a main file lives: next to it, "<stem>-archive<ext>".
+  static std::filesystem::path archive_file(const std::filesystem::path& main_file);
   ~SqliteDatabase() override;
 
   void begin() override;
@@ -30,6 +36,7 @@ class SqliteDatabase final : public Database {
   void release_savepoint() override;
   void rollback_to_savepoint() override;
   void maintain() override;
+  bool compact() override;
 
   std::vector<UserRecord> load_users() override;
   std::optional<UserRecord> get_user(UserId id) override;
@@ -49,36 +56,66 @@ class SqliteDatabase final : public Database {
   Seq last_seq(UserId user) override;
 
  private:
-  // Chats are appended to chat_log, a table with no secondary index, so a
-  // group commit dirties a page or two instead of one B-tree leaf per
-  // mailbox, pair and sender. Once kFoldRows rows have gathered, commit()
-  // folds the log into messages and mailbox in one sorted pass, so each
-  // hot index page is written once per fold. (Chat profile: WAL bytes per
-  // message fell from about 10 KB to about 1.4 KB; docs/BENCHMARKS.md.)
-  // Readers of chats or mailboxes therefore read both places.
+  // Chats are appended to main.chat_log, a table with no secondary index,
+  // so a group commit dirties a page or two instead of one B-tree leaf per
+  // mailbox, pair and sender. compact(), on the fold's own connection and
+  // thread, moves them into archive.messages and archive.mailbox in sorted
+  // passes of at least kFoldRows, so each hot index page is written once
+  // per fold (chat profile: WAL bytes per message fell from about 10 KB to
+  // about 1.4 KB; docs/PERFORMANCE.md). The writer then deletes the folded
+  // rows from the log a chunk per commit (release_folded_log).
+  //
+  // Readers of chats or mailboxes read both places. Order matters: a
+  // statement takes its snapshot of main (the log) before the archive's
+  // (SQLite opens schemas in index order), and the writer deletes a log
+  // row only after the archive committed it, so no row is ever missing
+  // from both; one seen in both is the same row (dedupe by id).
   static constexpr std::int64_t kFoldRows = 16384;
+  // Per fold transaction: a writer waiting in wait_for_fold() waits for
+  // one of these, about 100 ms of CPU.
+  static constexpr std::int64_t kMaxFoldRows = kFoldRows;
+  // Beyond this many unfolded chats the writer waits for the fold (begin()),
+  // so a saturated core cannot starve the idle-priority fold for ever.
+  static constexpr std::int64_t kMaxUnfoldedRows = 3 * kFoldRows;
+  // Folded rows deleted from the log per commit: at least this many, and
+  // four times what the transaction appended, so the log shrinks under any
+  // load while one commit's delete stays short (about 0.8 us a row).
+  static constexpr std::int64_t kReleaseChunk = 128;
+  static constexpr std::int64_t kReleasePerAppended = 4;
 
-  // The writer's view of the unfolded log, rebuilt from the table after
-  // any rollback (forget()) so it never disagrees with what is stored.
+  // The writer's view of the log, rebuilt from the tables after any
+  // rollback (forget()) so it never disagrees with what is stored. Ids are
+  // contiguous: the log holds [first_log_id, next_message_id).
   struct ChatWriteState {
     bool loaded = false;
     std::int64_t next_message_id = 0;
-    std::int64_t log_rows = 0;
+    std::int64_t first_log_id = 0;
+    std::int64_t archived_upto = 0;  // newest id in the archive, as last read
+    std::int64_t appended_in_transaction = 0;
     // Latest mailbox seq per user, as this transaction sees it: seqs are
     // allocated here, not by updating a counter row per message.
-    std::unordered_map<std::int64_t, std::int64_t> last_seq;
+    boost::unordered_flat_map<std::int64_t, std::int64_t> last_seq;
     // client_msg_id -> stored result, for chats still in the log (the
-    // messages table's unique index answers for folded ones).
-    std::unordered_map<std::string, ChatInsertResult> pending_ids;
+    // archive's unique index answers for the others), and the same keys
+    // in id order, to drop them as the log is released.
+    boost::unordered_flat_map<std::string, ChatInsertResult> pending_ids;
+    std::deque<std::pair<std::int64_t, std::string>> pending_order;
+    std::int64_t unfolded_rows() const { return next_message_id - 1 - archived_upto; }
     void forget() { *this = {}; }
   };
 
   Seq next_seq(UserId user);
   void load_chat_state();
-  void fold_chat_log();
+  std::int64_t archived_upto();
+  std::int64_t newest_log_id();
+  void fold_log_range(std::int64_t after, std::int64_t upto);
+  void release_folded_log();
+  void wait_for_fold();
   void fold_leftover_chat_log();
   std::optional<ChatInsertResult> find_duplicate(const ChatInsert& chat);
+  void attach_archive(const std::filesystem::path& file);
   void migrate();
+  void move_chats_to_archive();
   void run(const char* sql);  // a cached statement with no parameters or rows
 
   sqlite3* db_ = nullptr;

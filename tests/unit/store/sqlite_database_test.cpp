@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <chrono>
 #include <future>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -141,30 +143,6 @@ TEST(SqliteDatabase, RolledBackChatLeavesNoSeqGap) {
   EXPECT_EQ(raw(db.insert_chat({UserId{1}, UserId{2}, "again", std::nullopt, 14}).sender_seq), 3);
 }
 
-// A database created by the first schema version (users.last_seq column,
-// two direction indexes) opens and migrates with its chats intact.
-TEST(SqliteDatabase, MigratesFromTheFirstSchema) {
-  auto file = temp_db();
-  {
-    sqlite3* raw_db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &raw_db), SQLITE_OK);
-    std::string v1(store::sqlite::kMigrations[0]);
-    v1 += "PRAGMA user_version = 1;"
-          "INSERT INTO users (id, username, created_at, last_seq) VALUES (1, 'a', 1, 1), (2, 'b', 1, 1);"
-          "INSERT INTO messages VALUES (1, 1, 2, 'hi', 'c1', 5, 1, 1);"
-          "INSERT INTO mailbox VALUES (1, 1, 1, 1, 5), (2, 1, 1, 1, 5);";
-    ASSERT_EQ(sqlite3_exec(raw_db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(raw_db);
-  }
-  SqliteDatabase db(file);
-  EXPECT_EQ(raw(db.last_seq(UserId{2})), 1);
-  auto repeat = db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("c1"), 6});
-  EXPECT_TRUE(repeat.duplicate);
-  auto next = db.insert_chat({UserId{2}, UserId{1}, "yo", std::nullopt, 7});
-  EXPECT_EQ(raw(next.sender_seq), 2);
-  EXPECT_EQ(raw(next.recipient_seq), 2);
-}
-
 namespace {
 // Row count of a table, read through a separate connection (committed state).
 std::int64_t count_rows(const std::filesystem::path& file, const std::string& table) {
@@ -181,44 +159,202 @@ std::int64_t count_rows(const std::filesystem::path& file, const std::string& ta
 }
 }  // namespace
 
-// Chats gather in chat_log and are folded into messages + mailbox once
-// 16384 have gathered; ids, seqs and idempotency run on across the fold.
+// A database created by the first schema version (users.last_seq column,
+// two direction indexes) opens and migrates with its chats intact.
+TEST(SqliteDatabase, MigratesFromTheFirstSchema) {
+  auto file = temp_db();
+  {
+    sqlite3* raw_db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw_db), SQLITE_OK);
+    std::string v1(store::sqlite::kMigrations[0]);
+    v1 += "PRAGMA user_version = 1;"
+          "INSERT INTO users (id, username, created_at, last_seq) VALUES (1, 'a', 1, 1), (2, 'b', 1, 1);"
+          "INSERT INTO messages VALUES (1, 1, 2, 'hi', 'c1', 5, 1, 1);"
+          "INSERT INTO mailbox VALUES (1, 1, 1, 1, 5), (2, 1, 1, 1, 5);";
+    ASSERT_EQ(sqlite3_exec(raw_db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw_db);
+  }
+  SqliteDatabase db(file);
+  auto archive = SqliteDatabase::archive_file(file);
+  EXPECT_EQ(count_rows(archive, "messages"), 1);
+  EXPECT_EQ(count_rows(archive, "mailbox"), 2);
+  EXPECT_EQ(count_rows(file, "sqlite_master WHERE name IN ('messages', 'mailbox')"), 0);
+  EXPECT_EQ(raw(db.last_seq(UserId{2})), 1);
+  auto repeat = db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("c1"), 6});
+  EXPECT_TRUE(repeat.duplicate);
+  auto next = db.insert_chat({UserId{2}, UserId{1}, "yo", std::nullopt, 7});
+  EXPECT_EQ(raw(next.sender_seq), 2);
+  EXPECT_EQ(raw(next.recipient_seq), 2);
+}
+
+
+// A stop between the copy into the archive and migration 4's drop leaves
+// the rows in both files; the next open copies again without doubling them.
+TEST(SqliteDatabase, InterruptedMoveToTheArchiveIsRepeatedSafely) {
+  auto file = temp_db();
+  auto archive = SqliteDatabase::archive_file(file);
+  const char* rows =
+      "INSERT INTO messages VALUES (1, 1, 2, 'hi', 'c1', 5, 1, 1);"
+      "INSERT INTO mailbox VALUES (1, 1, 1, 1, 5), (2, 1, 1, 1, 5);";
+  {
+    sqlite3* raw_db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw_db), SQLITE_OK);
+    std::string v3;
+    for (std::size_t i = 0; i < store::sqlite::kMoveChatsToArchiveBefore; ++i) {
+      v3 += store::sqlite::kMigrations[i];
+    }
+    v3 += "PRAGMA user_version = 3;"
+          "INSERT INTO users (id, username, created_at) VALUES (1, 'a', 1), (2, 'b', 1);";
+    v3 += rows;
+    ASSERT_EQ(sqlite3_exec(raw_db, v3.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw_db);
+    ASSERT_EQ(sqlite3_open(archive.c_str(), &raw_db), SQLITE_OK);
+    std::string copied(store::sqlite::kArchiveMigrations[0]);
+    copied += "PRAGMA user_version = 1;";
+    copied += rows;
+    ASSERT_EQ(sqlite3_exec(raw_db, copied.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw_db);
+  }
+  SqliteDatabase db(file);
+  EXPECT_EQ(count_rows(archive, "messages"), 1);
+  EXPECT_EQ(count_rows(archive, "mailbox"), 2);
+  EXPECT_EQ(raw(db.last_seq(UserId{1})), 1);
+  EXPECT_TRUE(db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("c1"), 6}).duplicate);
+}
+
+// Chats gather in chat_log; compact(), on another connection (the fold
+// thread's), folds them into the archive once 16384 have gathered, and the
+// writer then releases the folded rows a chunk per commit. Ids, seqs and
+// idempotency run on across the fold and the release.
 TEST(SqliteDatabase, ChatLogFoldKeepsIdsSeqsAndIdempotency) {
   auto file = temp_db();
+  auto archive = SqliteDatabase::archive_file(file);
   SqliteDatabase db(file);
+  SqliteDatabase folder(file);
   db.ensure_user(UserId{1}, "a", 1);
   db.ensure_user(UserId{2}, "b", 1);
-  constexpr int kChats = 16384 + 6;
+  constexpr int kFold = 16384;  // rows per fold
+  constexpr int kChats = kFold + 6;
   db.begin();
-  for (int i = 0; i < kChats; ++i) {
+  for (int i = 0; i < kFold - 1; ++i) {
     auto r = db.insert_chat({UserId{1}, UserId{2}, "x", "m" + std::to_string(i), 100 + i});
     ASSERT_EQ(raw(r.sender_seq), i + 1);
   }
-  db.commit();  // past the fold threshold: folded inside this commit
-  EXPECT_EQ(count_rows(file, "chat_log"), 0);
-  EXPECT_EQ(count_rows(file, "messages"), kChats);
-  EXPECT_EQ(count_rows(file, "mailbox"), 2 * kChats);
+  db.commit();
+  EXPECT_FALSE(folder.compact());  // one short of a fold
+  db.begin();
+  for (int i = kFold - 1; i < kChats; ++i) {
+    db.insert_chat({UserId{1}, UserId{2}, "x", "m" + std::to_string(i), 1});
+  }
+  db.commit();
+  EXPECT_TRUE(folder.compact());   // the oldest kFold
+  EXPECT_FALSE(folder.compact());  // six left: too few
+  EXPECT_EQ(count_rows(archive, "messages"), kFold);
+  EXPECT_EQ(count_rows(archive, "mailbox"), 2 * kFold);
+  EXPECT_EQ(count_rows(file, "chat_log"), kChats);  // not yet released
 
   db.begin();
-  auto folded_again = db.insert_chat({UserId{1}, UserId{2}, "x", std::string("m3"), 1});
-  EXPECT_TRUE(folded_again.duplicate);
-  EXPECT_EQ(raw(folded_again.sender_seq), 4);
+  auto folded = db.insert_chat({UserId{1}, UserId{2}, "x", std::string("m3"), 1});
+  EXPECT_TRUE(folded.duplicate);
+  EXPECT_EQ(raw(folded.sender_seq), 4);
   auto next = db.insert_chat({UserId{2}, UserId{1}, "y", std::string("n1"), 2});
   EXPECT_FALSE(next.duplicate);
   EXPECT_EQ(raw(next.id), kChats + 1);
   EXPECT_EQ(raw(next.sender_seq), kChats + 1);  // user 2 received every chat above
-  auto pending_again = db.insert_chat({UserId{2}, UserId{1}, "y", std::string("n1"), 3});
-  EXPECT_TRUE(pending_again.duplicate);  // still in the log
-  EXPECT_EQ(raw(pending_again.id), raw(next.id));
   db.commit();
-  EXPECT_EQ(count_rows(file, "chat_log"), 1);
+  std::int64_t log_rows = count_rows(file, "chat_log");
+  EXPECT_LT(log_rows, kChats + 1);  // the first chunk went
+  // Empty commits release the rest, a chunk each, and stop at the unfolded
+  // rows: six from the first batch, and n1.
+  constexpr int kUnfolded = kChats - kFold + 1;
+  for (int i = 0; i < 1000 && log_rows > kUnfolded; ++i) {
+    db.begin();
+    db.commit();
+    std::int64_t now = count_rows(file, "chat_log");
+    ASSERT_LT(now, log_rows);
+    log_rows = now;
+  }
+  EXPECT_EQ(log_rows, kUnfolded);
+
+  db.begin();
+  auto released = db.insert_chat({UserId{1}, UserId{2}, "x", std::string("m3"), 3});
+  EXPECT_TRUE(released.duplicate);  // now answered by the archive alone
+  EXPECT_EQ(raw(released.id), 4);
+  auto pending = db.insert_chat({UserId{2}, UserId{1}, "y", std::string("n1"), 3});
+  EXPECT_TRUE(pending.duplicate);  // still in the log
+  EXPECT_EQ(raw(pending.id), raw(next.id));
+  auto unfolded = db.insert_chat({UserId{1}, UserId{2}, "x", "m" + std::to_string(kChats - 1), 3});
+  EXPECT_TRUE(unfolded.duplicate);
+  EXPECT_EQ(raw(unfolded.id), kChats);
+  db.commit();
   EXPECT_EQ(raw(db.last_seq(UserId{1})), kChats + 1);
+  EXPECT_EQ(raw(folder.last_seq(UserId{2})), kChats + 1);  // a reader sees both places
+
+  db.begin();
+  db.insert_chat({UserId{1}, UserId{2}, "x", std::nullopt, 4});
+  db.rollback();  // reloads its view of the log and the archive
+  db.begin();
+  auto after_rollback = db.insert_chat({UserId{1}, UserId{2}, "x", std::nullopt, 5});
+  EXPECT_EQ(raw(after_rollback.id), kChats + 2);
+  EXPECT_EQ(raw(after_rollback.sender_seq), kChats + 2);
+  db.commit();
+}
+
+// The fold holds the archive's write lock for a whole fold; the writer
+// never takes that lock, so its commits go on meanwhile (a lock wait would
+// end in a StorageError after the 5 s busy timeout).
+TEST(SqliteDatabase, WriterCommitsWhileTheArchiveIsLocked) {
+  auto file = temp_db();
+  SqliteDatabase db(file);
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(SqliteDatabase::archive_file(file).c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  db.begin();
+  auto r = db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("c1"), 10});
+  EXPECT_NO_THROW(db.commit());
+  db.begin();
+  EXPECT_TRUE(db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("c1"), 11}).duplicate);
+  db.commit();
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_EQ(raw(r.id), 1);
+  EXPECT_EQ(count_rows(file, "chat_log"), 1);
+}
+
+// With no fold running, a writer past kMaxUnfoldedRows waits for one, but
+// only so long: chats slow down, they never stop.
+TEST(SqliteDatabase, WriterWaitsForTheFoldBoundedly) {
+  auto file = temp_db();
+  SqliteDatabase db(file);
+  SqliteDatabase folder(file);  // opened first: an open folds any log it finds
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  constexpr int kUnfolded = 3 * 16384 + 1;
+  db.begin();
+  for (int i = 0; i < kUnfolded; ++i) db.insert_chat({UserId{1}, UserId{2}, "x", std::nullopt, i});
+  db.commit();
+  auto started = std::chrono::steady_clock::now();
+  db.begin();  // waits for a fold that never comes, then goes on
+  auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(raw(db.insert_chat({UserId{1}, UserId{2}, "x", std::nullopt, 0}).id), kUnfolded + 1);
+  db.commit();
+  EXPECT_GE(waited, std::chrono::seconds(1));
+
+  EXPECT_TRUE(folder.compact());  // 16384 of them
+  started = std::chrono::steady_clock::now();
+  db.begin();  // back under the limit: no wait
+  waited = std::chrono::steady_clock::now() - started;
+  db.commit();
+  EXPECT_LT(waited, std::chrono::seconds(1));
 }
 
 // A log left behind (a stop before the fold) is folded when the database
 // opens again: start-up reads see every chat, and numbering continues.
 TEST(SqliteDatabase, LeftoverChatLogIsFoldedOnOpen) {
   auto file = temp_db();
+  auto archive = SqliteDatabase::archive_file(file);
   {
     SqliteDatabase db(file);
     db.ensure_user(UserId{1}, "a", 1);
@@ -231,14 +367,57 @@ TEST(SqliteDatabase, LeftoverChatLogIsFoldedOnOpen) {
   EXPECT_EQ(count_rows(file, "chat_log"), 2);
   SqliteDatabase db(file);
   EXPECT_EQ(count_rows(file, "chat_log"), 0);
-  EXPECT_EQ(count_rows(file, "mailbox"), 4);
+  EXPECT_EQ(count_rows(archive, "messages"), 2);
+  EXPECT_EQ(count_rows(archive, "mailbox"), 4);
   auto users = db.load_users();
   ASSERT_EQ(users.size(), 2u);
   EXPECT_EQ(raw(users[0].last_seq), 2);
+  db.begin();
   EXPECT_TRUE(db.insert_chat({UserId{1}, UserId{2}, "one", std::string("c1"), 12}).duplicate);
   auto third = db.insert_chat({UserId{1}, UserId{2}, "three", std::nullopt, 13});
+  db.commit();
   EXPECT_EQ(raw(third.id), 3);
   EXPECT_EQ(raw(third.recipient_seq), 3);
+}
+
+// The fold thread of a StorageRunner folds without being asked: chats
+// written through the runner end up in the archive and leave the log.
+TEST(StorageRunner, FoldThreadMovesChatsToTheArchive) {
+  auto file = temp_db();
+  auto archive = SqliteDatabase::archive_file(file);
+  constexpr int kChats = 16384;
+  {
+    store::StorageRunner runner([file] { return std::make_unique<SqliteDatabase>(file); }, 1);
+    std::promise<void> written;
+    store::StorageJob job;
+    job.work = [&](store::Database& db) -> std::function<void()> {
+      db.ensure_user(UserId{1}, "a", 1);
+      db.ensure_user(UserId{2}, "b", 1);
+      for (int i = 0; i < kChats; ++i) db.insert_chat({UserId{1}, UserId{2}, "x", std::nullopt, i});
+      return [&] { written.set_value(); };
+    };
+    runner.write(std::move(job));
+    written.get_future().wait();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (count_rows(archive, "messages") < kChats && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(count_rows(archive, "messages"), kChats);
+    // Each later commit releases a chunk of the folded log.
+    for (int i = 0; i < 200 && count_rows(file, "chat_log") > 0; ++i) {
+      std::promise<void> done;
+      store::StorageJob touch;
+      touch.work = [&](store::Database& db) -> std::function<void()> {
+        db.set_last_seen(UserId{1}, i);
+        return [&] { done.set_value(); };
+      };
+      runner.write(std::move(touch));
+      done.get_future().wait();
+    }
+    EXPECT_EQ(count_rows(file, "chat_log"), 0);
+  }
+  SqliteDatabase db(file);
+  EXPECT_EQ(raw(db.last_seq(UserId{2})), kChats);
 }
 
 // A job rolled back to its savepoint takes its pending idempotency entry
