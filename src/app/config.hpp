@@ -42,6 +42,7 @@ struct Settings {
   std::vector<std::string> allowed_origins;  // empty = any
   std::string presence_audience = "all";     // all | followers
   int broadcast_batch_ms = 20;  // broadcasts gathered this long, then written together; 0 = at once
+  int broadcast_batch_max_ms = 100;  // ... and up to this long when flushes grow costly
   std::string log_level = "info";
   int login_max_failures = 5;
   std::int64_t login_window_s = 300;

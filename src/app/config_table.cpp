@@ -72,6 +72,10 @@ const std::array kFields{
                  "Milliseconds broadcasts (user_status, presence, context events) are gathered"
                  " before one write per connection carries them all; 0 = send each at once",
                  &S::broadcast_batch_ms},
+    SettingField{"broadcast_batch_max_ms", "--broadcast-batch-max-ms",
+                 "Longest that window grows when writing broadcasts takes over a tenth of a"
+                 " worker's time (below --broadcast-batch-ms: the window stays fixed)",
+                 &S::broadcast_batch_max_ms},
     SettingField{"log_level", "--log-level", "trace, debug, info, warn, error, critical or off", &S::log_level},
     SettingField{"login_max_failures", "--login-max-failures",
                  "Failed logins per username and address within the window before 429",

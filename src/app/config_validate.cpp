@@ -72,6 +72,11 @@ std::string validate(const Settings& s) {
   if (s.broadcast_batch_ms < 0 || s.broadcast_batch_ms > 1000) {
     return fmt::format("--broadcast-batch-ms: {} is not within 0..1000", s.broadcast_batch_ms);
   }
+  // A maximum below --broadcast-batch-ms is not an error: the window never
+  // shrinks below the minimum (BroadcastWindow), so it is simply fixed.
+  if (s.broadcast_batch_max_ms < 0 || s.broadcast_batch_max_ms > 1000) {
+    return fmt::format("--broadcast-batch-max-ms: {} is not within 0..1000", s.broadcast_batch_max_ms);
+  }
   if (s.heartbeat_timeout_s <= s.heartbeat_interval_s) {
     return fmt::format("--heartbeat-timeout: {} must be greater than --heartbeat-interval {}",
                        s.heartbeat_timeout_s, s.heartbeat_interval_s);

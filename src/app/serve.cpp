@@ -32,6 +32,7 @@ realtime::HubOptions hub_options(const Settings& s) {
   o.abuse_drops = s.rate_limit_abuse_drops;
   o.heartbeat_interval_s = s.heartbeat_interval_s;
   o.broadcast_batch_ms = s.broadcast_batch_ms;
+  o.broadcast_batch_max_ms = s.broadcast_batch_max_ms;
   o.audience = s.presence_audience == "followers" ? realtime::PresenceAudience::followers
                                                   : realtime::PresenceAudience::all;
   return o;

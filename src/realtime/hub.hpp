@@ -47,10 +47,13 @@ struct HubOptions {
   int abuse_drops = 10;
   int heartbeat_interval_s = 30;
   PresenceAudience audience = PresenceAudience::all;
-  // Broadcasts (every user, a context) wait this long on each worker and
-  // then go out together: one write per connection per window (a join
-  // storm is N x N deliveries). 0 = each broadcast at once.
+  // Broadcasts (every user, a context) wait at least this long on each
+  // worker and then go out together: one write per connection per window
+  // (a join storm is N x N deliveries). 0 = each broadcast at once.
   int broadcast_batch_ms = 20;
+  // The window stretches up to this when flushes grow costly
+  // (BroadcastWindow).
+  int broadcast_batch_max_ms = 100;
   protocol::Limits limits;
 };
 

@@ -1,9 +1,11 @@
 // Hub: opening, admitting and closing connections; the token-expiry sweep;
 // local delivery across workers; shutdown.
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include "protocol/server_messages.hpp"
+#include "realtime/broadcast_window.hpp"
 #include "realtime/hub.hpp"
 #include "store/storage_runner.hpp"
 #include "util/clock.hpp"
@@ -194,10 +196,22 @@ void Hub::deliver_on_worker(unsigned worker, const cluster::Target& target,
     return;
   }
   if (!worker_hubs_[worker]->queue_broadcast(target, frame)) return;  // the timer is armed
+  BroadcastWindow window{std::chrono::milliseconds(options_.broadcast_batch_ms),
+                         std::chrono::milliseconds(options_.broadcast_batch_max_ms)};
+  auto wait = window.after(worker_hubs_[worker]->last_broadcast_flush());
   auto& timer = *timers_->broadcast[worker];
-  timer.expires_after(std::chrono::milliseconds(options_.broadcast_batch_ms));
-  timer.async_wait([this, worker](boost::system::error_code ec) {
-    if (!ec) worker_hubs_[worker]->flush_broadcasts();
+  timer.expires_after(wait);
+  timer.async_wait([this, worker, wait, &timer](boost::system::error_code ec) {
+    if (ec) return;
+    auto started = std::chrono::steady_clock::now();
+    std::size_t broadcasts = worker_hubs_[worker]->flush_broadcasts();
+    // The writes happen in the flush handler the frames posted; this runs
+    // after it (one thread, handlers in order), so the cost includes them.
+    boost::asio::post(timer.get_executor(), [this, worker, wait, started, broadcasts] {
+      auto cost = std::chrono::steady_clock::now() - started;
+      worker_hubs_[worker]->set_last_broadcast_flush(
+          {wait, std::chrono::duration_cast<std::chrono::microseconds>(cost), broadcasts});
+    });
   });
 }
 

@@ -96,19 +96,18 @@ bool WorkerHub::queue_broadcast(const cluster::Target& target, const cluster::Sh
 std::size_t WorkerHub::flush_broadcasts() {
   std::vector<Broadcast> batch;
   batch.swap(pending_broadcasts_);
-  std::size_t n = 0;
   for (std::size_t i = 0; i < batch.size();) {
     if (batch[i].target.kind != cluster::Target::Kind::all_users) {
-      n += deliver(batch[i].target, batch[i].frame);
+      deliver(batch[i].target, batch[i].frame);
       ++i;
       continue;
     }
     std::size_t end = i;
     while (end < batch.size() && batch[end].target.kind == cluster::Target::Kind::all_users) ++end;
-    n += deliver_run_to_all(std::span<const Broadcast>(batch).subspan(i, end - i));
+    deliver_run_to_all(std::span<const Broadcast>(batch).subspan(i, end - i));
     i = end;
   }
-  return n;
+  return batch.size();
 }
 
 // Every connection once, each taking the run's frames in order (minus the

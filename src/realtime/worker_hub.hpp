@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cluster/broker.hpp"
+#include "realtime/broadcast_window.hpp"
 #include "realtime/connection.hpp"
 
 namespace herald::realtime {
@@ -35,7 +36,11 @@ class WorkerHub {
   // consecutive all-user broadcasts, so each connection gets all of its
   // frames queued before its single write.
   bool queue_broadcast(const cluster::Target& target, const cluster::SharedFrame& frame);
+  // Returns how many broadcasts it flushed.
   std::size_t flush_broadcasts();
+  // What the last flush gathered and cost (BroadcastWindow sizes the next).
+  const BroadcastFlush& last_broadcast_flush() const { return last_flush_; }
+  void set_last_broadcast_flush(const BroadcastFlush& flush) { last_flush_ = flush; }
 
   // For the once-a-second sweep (token expiry) and shutdown.
   void for_each(const std::function<void(Connection&)>& fn);
@@ -53,6 +58,7 @@ class WorkerHub {
   std::size_t deliver_run_to_all(std::span<const Broadcast> run);
 
   std::vector<Broadcast> pending_broadcasts_;
+  BroadcastFlush last_flush_;
   std::unordered_map<ConnectionId, std::shared_ptr<Connection>> all_;
   std::unordered_map<UserId, std::vector<Connection*>> by_user_;
   std::unordered_map<std::string, std::vector<Connection*>> by_context_;

@@ -54,6 +54,8 @@ TEST(ConfigValidate, EachRuleNamesItsSetting) {
       {[](Settings& s) { s.presence_audience = "everyone"; }, "--presence-audience"},
       {[](Settings& s) { s.broadcast_batch_ms = -1; }, "--broadcast-batch-ms: -1 is not within 0..1000"},
       {[](Settings& s) { s.broadcast_batch_ms = 1001; }, "--broadcast-batch-ms"},
+      {[](Settings& s) { s.broadcast_batch_max_ms = -1; }, "--broadcast-batch-max-ms: -1 is not within 0..1000"},
+      {[](Settings& s) { s.broadcast_batch_max_ms = 1001; }, "--broadcast-batch-max-ms"},
       {[](Settings& s) { s.log_level = "verbose"; }, "--log-level: 'verbose'"},
       {[](Settings& s) { s.login_max_failures = 0; }, "--login-max-failures"},
       {[](Settings& s) { s.login_window_s = 0; }, "--login-window"},
