@@ -51,12 +51,6 @@ BeastResponse to_beast(const api::Response& r, unsigned version, bool keep_alive
   return res;
 }
 
-std::string remote_of(const WsConnection::Socket& socket) {
-  boost::system::error_code ec;
-  auto ep = socket.remote_endpoint(ec);
-  return ec ? std::string("?") : ep.address().to_string();
-}
-
 bool origin_allowed(const ServerOptions& options, std::string_view origin) {
   // Non-browser clients send no Origin; the allow-list guards browsers.
   if (options.allowed_origins.empty() || origin.empty()) return true;
@@ -89,8 +83,8 @@ std::string_view path_of(std::string_view target) {
 
 // Answers the upgrade with 101 and hands the socket to a WsConnection, or
 // answers 400/403/404 and returns false.
-asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer,
-                              BeastRequest& req, Server::State& state, unsigned worker) {
+asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastRequest& req,
+                              const std::string& remote, Server::State& state, unsigned worker) {
   auto refuse = [&](http::status status, std::string_view detail) -> asio::awaitable<bool> {
     api::Response r = api::error_response(static_cast<int>(status), detail);
     auto res = to_beast(r, req.version(), false);
@@ -111,7 +105,7 @@ asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer,
       "Sec-WebSocket-Accept: " + websocket_accept_key(key) + "\r\n\r\n";
   stream.expires_never();
 
-  UpgradeInfo info = upgrade_info(req, remote_of(stream.socket()));
+  UpgradeInfo info = upgrade_info(req, remote);
   std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
   ConnectionId id{state.next_connection_id.fetch_add(1, std::memory_order_relaxed)};
   auto session = std::make_shared<WsConnection>(stream.release_socket(), worker, id,
@@ -143,7 +137,7 @@ api::Request to_api(BeastRequest& req, std::string remote) {
 
 }  // namespace
 
-asio::awaitable<void> run_http_session(WsConnection::Socket socket,
+asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string remote,
                                        std::shared_ptr<Server::State> state, unsigned worker) {
   Stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -161,12 +155,12 @@ asio::awaitable<void> run_http_session(WsConnection::Socket socket,
     if (ec) break;  // closed, timed out or malformed: nothing useful to answer
     BeastRequest req = parser.release();
     if (beast::websocket::is_upgrade(req)) {
-      co_await upgrade(stream, buffer, req, *state, worker);
+      co_await upgrade(stream, buffer, req, remote, *state, worker);
       co_return;  // the socket now belongs to the WsConnection (or is refused)
     }
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
-    api::Request request = to_api(req, remote_of(stream.socket()));
+    api::Request request = to_api(req, remote);
     api::Response response;
     try {
       response = co_await state->router.route(request);

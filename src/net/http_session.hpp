@@ -1,6 +1,8 @@
 #pragma once
 // One accepted TCP connection: HTTP/1.1 keep-alive requests to the REST
 // router, until a WebSocket upgrade hands the socket to a WsConnection.
+#include <string>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -9,8 +11,10 @@
 
 namespace herald::net {
 
-// `socket` is bound to its worker's io_context, the type WsConnection keeps.
-boost::asio::awaitable<void> run_http_session(WsConnection::Socket socket,
+// `socket` is bound to its worker's io_context, the type WsConnection
+// keeps, and already non-blocking; `remote` is the peer's address, as
+// accept returned it.
+boost::asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string remote,
                                               std::shared_ptr<Server::State> state,
                                               unsigned worker);
 

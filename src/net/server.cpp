@@ -25,8 +25,11 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> state, unsigned
   auto executor = co_await asio::this_coro::executor;
   auto& context = static_cast<asio::io_context&>(asio::query(executor, asio::execution::context));
   for (;;) {
-    // Accepted straight into the io_context-bound type WsConnection keeps.
-    auto [ec, socket] = co_await acceptor.async_accept(context, asio::as_tuple(asio::use_awaitable));
+    // Accepted straight into the io_context-bound type WsConnection keeps,
+    // with the peer's address from accept itself (no getpeername later).
+    tcp::endpoint peer;
+    auto [ec, socket] =
+        co_await acceptor.async_accept(context, peer, asio::as_tuple(asio::use_awaitable));
     if (!state->accepting.load()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
@@ -38,7 +41,12 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> state, unsigned
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    asio::co_spawn(executor, run_http_session(std::move(socket), state, worker), asio::detached);
+    // Non-blocking for good now: Asio then skips its own FIONBIO at the
+    // first asynchronous read, and WsConnection's direct reads and writes
+    // need it anyway. One ioctl per connection instead of two.
+    socket.non_blocking(true, ignored);
+    asio::co_spawn(executor, run_http_session(std::move(socket), peer.address().to_string(), state, worker),
+                   asio::detached);
   }
 }
 

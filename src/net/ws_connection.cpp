@@ -70,8 +70,10 @@ void WsConnection::start(std::shared_ptr<SessionObserver> observer, std::string_
   last_activity_ms_ = last_ping_ms_ = now;
   if (closing_) close_started_ms_ = now;  // close() came before start()
 
+  // The acceptor made the socket non-blocking (server.cpp); a socket from
+  // elsewhere (tests) is made so here. non_blocking() only reads a flag.
   boost::system::error_code ec;
-  if (socket_.is_open()) socket_.non_blocking(true, ec);
+  if (socket_.is_open() && !socket_.non_blocking()) socket_.non_blocking(true, ec);
   if (!socket_.is_open() || ec) {
     finish(closing_ ? close_code_ : kCloseAbnormal);
     return;

@@ -29,7 +29,7 @@ class Connection final : public net::SessionObserver,
                          public std::enable_shared_from_this<Connection> {
  public:
   Connection(Hub& hub, std::shared_ptr<net::Session> session, RateLimiter limiter)
-      : hub_(hub), session_(std::move(session)), limiter(limiter) {}
+      : limiter(limiter), hub_(hub), session_(std::move(session)) {}
 
   void on_text(std::string_view text) override;
   void on_closed(std::uint16_t code) override;
