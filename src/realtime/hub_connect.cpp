@@ -111,6 +111,7 @@ void Hub::remember_new_user(UserId user, const std::string& username) {
   job.fail = [user](std::exception_ptr) {
     spdlog::warn("could not store new user={}; kept in memory", raw(user));
   };
+  job.background = true;
   storage_.write(std::move(job));
 }
 
@@ -169,6 +170,7 @@ void Hub::on_closed(Connection& c, std::uint16_t code) {
   job.fail = [user](std::exception_ptr) {
     spdlog::warn("could not persist last_seen user={}", raw(user));
   };
+  job.background = true;
   storage_.write(std::move(job));
   if (detach.was_visible) announce_status(user, false);
 }

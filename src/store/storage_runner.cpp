@@ -16,6 +16,8 @@ constexpr std::size_t kMaxBatch = 4096;
 // them, trading that much latency for fewer, larger commits.
 constexpr std::size_t kGatherBelow = 32;
 constexpr auto kGatherWindow = std::chrono::microseconds(200);
+// How long background jobs alone may wait for company (StorageJob).
+constexpr auto kBackgroundGather = std::chrono::milliseconds(10);
 }  // namespace
 
 StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
@@ -49,16 +51,18 @@ StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
 StorageRunner::~StorageRunner() { stop(); }
 
 void StorageRunner::push(Queue& q, StorageJob job) {
-  bool was_empty = false;
+  bool wake = false;
   {
     std::lock_guard lock(q.mutex);
-    was_empty = q.jobs.empty();
+    // A thread sleeps on `ready` only while the queue is empty or holds
+    // only background jobs, so only the first job of a burst, or the first
+    // one someone waits on, needs to wake it: the rest join its batch
+    // without a futex call each.
+    wake = q.jobs.empty() || (!job.background && q.waited_on == 0);
+    if (!job.background) ++q.waited_on;
     q.jobs.push_back(std::move(job));
   }
-  // A thread sleeps on `ready` only while the queue is empty, so only the
-  // first job of a burst needs to wake one: the rest join its batch without
-  // a futex call each.
-  if (was_empty) q.ready.notify_one();
+  if (wake) q.ready.notify_one();
 }
 
 void StorageRunner::write(StorageJob job) { push(write_queue_, std::move(job)); }
@@ -87,7 +91,12 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
       std::unique_lock lock(write_queue_.mutex);
       write_queue_.ready.wait(lock, [&] { return write_queue_.stopping || !write_queue_.jobs.empty(); });
       if (write_queue_.jobs.empty()) return;  // stopping and drained
-      if (write_queue_.jobs.size() < kGatherBelow && !write_queue_.stopping) {
+      if (write_queue_.waited_on == 0) {
+        write_queue_.ready.wait_for(lock, kBackgroundGather, [&] {
+          return write_queue_.stopping || write_queue_.waited_on > 0 ||
+                 write_queue_.jobs.size() >= kMaxBatch;
+        });
+      } else if (write_queue_.jobs.size() < kGatherBelow && !write_queue_.stopping) {
         // A small batch waits briefly for company: at moderate rates jobs
         // arrive one per event-loop turn, and committing each nearly alone
         // doubled the CPU per message (docs/PERFORMANCE.md, chat latency).
@@ -96,6 +105,7 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
         lock.lock();
       }
       while (!write_queue_.jobs.empty() && batch.size() < kMaxBatch) {
+        if (!write_queue_.jobs.front().background) --write_queue_.waited_on;
         batch.push_back(std::move(write_queue_.jobs.front()));
         write_queue_.jobs.pop_front();
       }
@@ -191,6 +201,7 @@ void StorageRunner::reader_loop(std::unique_ptr<Database> db) {
       if (read_queue_.jobs.empty()) return;
       job = std::move(read_queue_.jobs.front());
       read_queue_.jobs.pop_front();
+      if (!job.background) --read_queue_.waited_on;
       // push() woke only this reader; pass the rest of a burst on.
       if (!read_queue_.jobs.empty()) read_queue_.ready.notify_one();
     }

@@ -32,6 +32,12 @@ namespace herald::store {
 struct StorageJob {
   std::function<std::function<void()>(Database&)> work;
   std::function<void(std::exception_ptr)> fail;
+  // Nobody waits on it (a first-seen user's row, a last_seen): while only
+  // such jobs are queued, the writer lets them gather for up to
+  // kBackgroundGather, so a connection storm costs a commit per window
+  // rather than one per few connections. A job someone waits on ends the
+  // wait at once; order is kept either way (one queue).
+  bool background = false;
 };
 
 class StorageRunner {
@@ -58,6 +64,7 @@ class StorageRunner {
     std::mutex mutex;
     std::condition_variable ready;
     std::deque<StorageJob> jobs;
+    std::size_t waited_on = 0;  // queued jobs that are not background
     bool stopping = false;
   };
   void writer_loop(std::unique_ptr<Database> db);

@@ -110,6 +110,44 @@ TEST(StorageRunner, CompletionsRunAfterCommitAndFailuresAreIsolated) {
   EXPECT_FALSE(db.get_user(UserId{2}));  // rolled back to its savepoint
 }
 
+// A background job (nobody waits on it) may wait for company, but a job
+// someone waits on, queued after it, runs after it: order is kept.
+TEST(StorageRunner, BackgroundJobsKeepTheirPlaceInLine) {
+  auto file = temp_db();
+  store::StorageRunner runner([file] { return std::make_unique<SqliteDatabase>(file); }, 1);
+  std::promise<bool> saw_user;
+  std::promise<void> background_done;
+  store::StorageJob behind;
+  behind.background = true;
+  behind.work = [&](store::Database& db) -> std::function<void()> {
+    db.add_user_if_absent(UserId{7}, "seven", 1);
+    return [&] { background_done.set_value(); };
+  };
+  store::StorageJob waited_on;
+  waited_on.work = [&](store::Database& db) -> std::function<void()> {
+    bool found = db.get_user(UserId{7}).has_value();
+    return [&, found] { saw_user.set_value(found); };
+  };
+  runner.write(std::move(behind));
+  runner.write(std::move(waited_on));
+  EXPECT_TRUE(saw_user.get_future().get());
+  background_done.get_future().wait();
+
+  // Alone, a background job still commits (after its gathering window).
+  std::promise<void> alone_done;
+  store::StorageJob alone;
+  alone.background = true;
+  alone.work = [&](store::Database& db) -> std::function<void()> {
+    db.set_last_seen(UserId{7}, 99);
+    return [&] { alone_done.set_value(); };
+  };
+  runner.write(std::move(alone));
+  alone_done.get_future().wait();
+  runner.stop();
+  SqliteDatabase db(file);
+  EXPECT_EQ(db.get_user(UserId{7})->last_seen_ms, 99);
+}
+
 // Seqs are allocated in memory by the writer; a job rolled back to its
 // savepoint must not leave a gap or a reused seq in either mailbox, and a
 // reopened database continues after the last stored seq.
