@@ -229,7 +229,11 @@ def micro_section(path):
     """The Google Benchmark run (micro_bench --benchmark_format=json), if there is one."""
     if not path or not os.path.exists(path):
         return []
-    data = json.load(open(path))
+    try:
+        data = json.load(open(path))
+    except json.JSONDecodeError:  # an interrupted micro_bench leaves half a file
+        return ["### Micro-benchmarks (Google Benchmark)", "",
+                f"`{path}` is incomplete (micro_bench was interrupted); rerun `make bench`.", ""]
     out = ["### Micro-benchmarks (Google Benchmark)", "",
            "One thread, pinned to CPU 0: `taskset -c 0 build/micro_bench --benchmark_min_time=0.2 "
            "--benchmark_format=json`. CPU time per call; items/s where the benchmark counts items.", "",

@@ -19,7 +19,7 @@ const std::array kFields{
     SettingField{"host", "--host", "Address to listen on", &S::host},
     SettingField{"port", "--port", "TCP port to listen on (1..65535)", &S::port},
     SettingField{"workers", "--workers", "Worker threads, one io_context each; 0 = one per core", &S::workers},
-    SettingField{"data_dir", "--data-dir", "Directory for the SQLite database and the generated JWT secret",
+    SettingField{"data_dir", "--data-dir", "Directory for the SQLite files (herald.db, herald-archive.db) and the generated JWT secret",
                  &S::data_dir},
     SettingField{"jwt_secret", "--jwt-secret",
                  "HS256 secret shared with the backend that mints tokens; empty = generated once in the data "

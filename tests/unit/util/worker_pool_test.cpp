@@ -1,9 +1,11 @@
 // WorkerPool: closures posted from other threads (the storage thread's
 // acks, another worker's deliveries) run on the target worker, in the order
-// each thread posted them, also when many arrive in one burst.
+// each thread posted them, also when many arrive in one burst. And the
+// thread-priority helper the fold thread uses.
 #include "util/worker_pool.hpp"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <atomic>
 #include <future>
@@ -63,4 +65,19 @@ TEST(WorkerPool, PostFromTheWorkerItselfRunsLaterNotInline) {
   auto f = result.get_future();
   ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(f.get(), (std::vector<int>{1, 2}));
+}
+
+// The fold thread's priority: SCHED_IDLE, which any thread may choose for
+// itself (lowering needs no privilege), and which other threads keep.
+TEST(ThreadPriority, RunWhenIdleMovesOnlyTheCallingThread) {
+  int policy_inside = -1;
+  bool lowered = false;
+  std::thread t([&] {
+    lowered = herald::util::run_this_thread_when_idle();
+    policy_inside = ::sched_getscheduler(0);
+  });
+  t.join();
+  EXPECT_TRUE(lowered);
+  EXPECT_EQ(policy_inside, SCHED_IDLE);
+  EXPECT_NE(::sched_getscheduler(0), SCHED_IDLE);
 }
