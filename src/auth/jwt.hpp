@@ -6,11 +6,14 @@
 //   A token whose header names any other algorithm, "none" included, is
 //   rejected before any key touches it, so an RS256 public key can never be
 //   used as an HMAC secret (algorithm confusion).
-// - libjwt verifies only the signature. Header and claims are read here from
-//   the same signed bytes, with exact JSON types.
+// - libjwt verifies only RS256/ES256 signatures; an HS256 signature is an
+//   HMAC-SHA256 checked here with libsodium. Header and claims are read
+//   here from the same signed bytes, with exact JSON types.
 // - Nothing in this module logs or returns token text: TokenError and
 //   describe() say what is wrong, never what the token was.
 // - No leeway on exp: a token with exp <= now is expired.
+#include <sodium.h>
+
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -82,7 +85,12 @@ class JwtVerifier {
   JwtAlgorithm algorithm() const { return keys_.algorithm; }
 
  private:
+  bool hs256_signature_ok(std::string_view signing_input, std::string_view signature) const;
+
   JwtKeys keys_;
+  // HS256: the HMAC state with the secret already absorbed (inner and outer
+  // pads), copied per token: two SHA-256 blocks fewer per check.
+  crypto_auth_hmacsha256_state hs256_keyed_{};
 };
 
 class JwtIssuer {

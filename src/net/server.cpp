@@ -20,6 +20,19 @@ namespace {
 
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
+// Whether accepted sockets inherit the listener's TCP_NODELAY (Linux does),
+// asked of the first accepted socket only: saves a setsockopt per
+// connection, and a kernel that does not inherit it still gets it set.
+bool nodelay_inherited(const WsConnection::Socket& first) {
+  static const bool inherited = [&] {
+    tcp::no_delay option;
+    boost::system::error_code ec;
+    first.get_option(option, ec);
+    return !ec && option.value();
+  }();
+  return inherited;
+}
+
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> state, unsigned worker) {
   tcp::acceptor& acceptor = *state->acceptors[worker];
   auto executor = co_await asio::this_coro::executor;
@@ -40,7 +53,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> state, unsigned
       continue;
     }
     boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
+    if (!nodelay_inherited(socket)) socket.set_option(tcp::no_delay(true), ignored);
     // Non-blocking for good now: Asio then skips its own FIONBIO at the
     // first asynchronous read, and WsConnection's direct reads and writes
     // need it anyway. One ioctl per connection instead of two.
@@ -67,6 +80,8 @@ void Server::start() {
     acceptor->open(endpoint.protocol());
     acceptor->set_option(asio::socket_base::reuse_address(true));
     acceptor->set_option(reuse_port(true));
+    // Linux hands TCP_NODELAY on to accepted sockets (checked once, below).
+    acceptor->set_option(tcp::no_delay(true));
     acceptor->bind(endpoint);
     acceptor->listen(asio::socket_base::max_listen_connections);
     // With port 0 the first bind picks a port; the others join it.

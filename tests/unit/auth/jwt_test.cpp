@@ -152,6 +152,29 @@ TEST_F(JwtHs256, TamperedSignatureIsBadSignature) {
   EXPECT_EQ(verifier.verify(token, kNow).error(), TokenError::bad_signature);
 }
 
+// The HS256 check (libsodium HMAC) takes exactly a 32-byte MAC: a prefix of
+// the right one, the right one with bytes added, or a long secret's
+// signature (HMAC hashes keys over 64 bytes first) all behave as they must.
+TEST_F(JwtHs256, SignatureOfAnyOtherLengthIsBadSignature) {
+  auto token = issuer.mint(UserId{1}, "alice", TokenType::access, kNow, 3600);
+  EXPECT_EQ(verifier.verify(token.substr(0, token.size() - 1), kNow).error(), TokenError::bad_signature);
+  EXPECT_EQ(verifier.verify(token + "AAAA", kNow).error(), TokenError::bad_signature);
+  const auto dot = token.rfind('.');
+  EXPECT_EQ(verifier.verify(token.substr(0, dot + 1) + std::string(86, 'A'), kNow).error(),
+            TokenError::bad_signature);  // an HS512-sized signature
+}
+
+TEST(JwtHs256LongSecret, SecretsLongerThanABlockVerify) {
+  JwtKeys keys;
+  keys.secret = std::string(100, 's');
+  JwtIssuer issuer(keys);
+  JwtVerifier verifier(keys);
+  auto token = issuer.mint(UserId{9}, std::nullopt, TokenType::access, 1000, 60);
+  ASSERT_TRUE(verifier.verify(token, 1000).has_value());
+  keys.secret.back() = 't';
+  EXPECT_EQ(JwtVerifier(keys).verify(token, 1000).error(), TokenError::bad_signature);
+}
+
 TEST(JwtKeysConfig, EmptySecretIsRefused) {
   EXPECT_THROW(JwtVerifier(JwtKeys{}), std::invalid_argument);
   EXPECT_THROW(JwtIssuer(JwtKeys{}), std::invalid_argument);
