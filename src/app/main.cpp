@@ -1,5 +1,7 @@
 // herald: the command line. `serve` runs the server, `token` mints a token
 // for scripts and tests, `--version` prints the version.
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -42,6 +44,12 @@ int mint_token(const herald::app::ParsedCommandLine& cmd) {
 
 int main(int argc, char** argv) {
   using namespace herald::app;
+  // Grow the heap 1 MiB at a time. glibc's default grows it by what each
+  // allocation needs, so a connection storm extended it (mprotect) every
+  // few connections: 2,600 calls for 9,000 set-ups, a few percent of their
+  // CPU (paired runs: 77-80 against 81-91 us). Larger steps saved a little
+  // more but kept more freed memory resident.
+  mallopt(M_TOP_PAD, 1 << 20);
   auto parsed = parse_command_line(argc, argv, [](const char* name) { return std::getenv(name); });
   if (!parsed) {
     std::cerr << "herald: " << parsed.error() << "\n(see herald --help)\n";
