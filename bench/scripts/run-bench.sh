@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench` (full) and `make bench-quick` (--quick, under 3 minutes): every
-# scenario of issue 3 against Herald and each peer in turn, one fresh server
-# per run, the server pinned to CPU 0 and herald-loadgen to CPU 1 (taskset).
+# scenario of issue 3 against Herald and each peer, scenario by scenario
+# (each step runs all servers back to back), one fresh server per run, the
+# server pinned to CPU 0 and herald-loadgen to CPU 1 (taskset).
 # Results go to docs/bench/results.jsonl (one JSON line per run, plus the
 # machine and the exact commands), then bench/scripts/report.py writes
 # docs/BENCHMARKS.md and the PNG plots in docs/bench/.
@@ -172,27 +173,39 @@ PY
 record "$machine"
 
 start=$(date +%s)
+# Scenario-major: each step runs every server back to back. This shared
+# machine's speed drifts by up to 40% within minutes; run server by server,
+# a drift fell on whichever server came last and skewed the ratios, while
+# within one step it falls on all servers alike.
+for n in $idle_sizes; do
+  for s in $servers; do run_case "$s" followers --scenario connect --connections "$n" --concurrency 256 --hold 1; done
+done
 for s in $servers; do
-  echo "=== $s ===" >&2
-  for n in $idle_sizes; do
-    run_case "$s" followers --scenario connect --connections "$n" --concurrency 256 --hold 1 || continue 2
-  done
   run_case "$s" followers --scenario ping --connections "$ping_conns" --window 8 --duration "$d" --warmup "$w"
+done
+for s in $servers; do
   run_case "$s" followers --scenario chat --pairs "$pairs" --window 16 --duration "$d" --warmup "$w"
-  max="$(last_metric "$s" chat delivered_per_s)"
-  if [[ "$max" -gt 0 ]]; then
-    fractions="0.5"
-    [[ $mode == full ]] && fractions="0.1 0.25 0.5 0.75"
-    for f in $fractions; do
-      rate="$(/usr/bin/python3 -c "print(int($max * $f))")"
-      run_case "$s" followers --scenario chat --pairs "$pairs" --window 16 --rate "$rate" --duration "$d" --warmup "$w"
-    done
-  fi
+done
+fractions="0.5"
+[[ $mode == full ]] && fractions="0.1 0.25 0.5 0.75"
+for f in $fractions; do
+  for s in $servers; do
+    max="$(last_metric "$s" chat delivered_per_s)"
+    [[ "$max" -gt 0 ]] || continue
+    rate="$(/usr/bin/python3 -c "print(int($max * $f))")"
+    run_case "$s" followers --scenario chat --pairs "$pairs" --window 16 --rate "$rate" --duration "$d" --warmup "$w"
+  done
+done
+for s in $servers; do
   run_case "$s" followers --scenario fanout --connections "$fan" --rate "$fan_rate" --window 64 \
     --duration "$d" --warmup "$w" --audience followers
-  # The same listeners, closed loop: each server's maximum deliveries/s.
+done
+# The same listeners, closed loop: each server's maximum deliveries/s.
+for s in $servers; do
   run_case "$s" followers --scenario fanout --connections "$fan" --rate 0 --window 256 \
     --duration "$d" --warmup "$w" --audience followers
+done
+for s in $servers; do
   run_case "$s" all --scenario storm --connections "$storm" --connect-rate "$storm_rate" --concurrency 0 \
     --duration 30 --timeout 30 --quiet 3
 done
