@@ -177,18 +177,23 @@ void StorageRunner::maintenance_loop(std::unique_ptr<Database> db) {
 
 void StorageRunner::fold_loop(std::unique_ptr<Database> db) {
   // How often an idle fold looks for work: a fold needs 16384 new chats,
-  // which even 100k chats/s take longer than this to gather.
+  // which even 100k chats/s take longer than this to gather. After a
+  // failure (disk full, I/O error) it retries less often; the writer goes
+  // on meanwhile, slowed only once the backlog is three folds long.
   constexpr auto kPoll = std::chrono::milliseconds(100);
+  constexpr auto kRetry = std::chrono::seconds(1);
   for (;;) {
     bool more = false;
+    auto pause = kPoll;
     try {
       more = db->compact();
     } catch (const std::exception& e) {
       spdlog::warn("storage fold failed: {}", e.what());
+      pause = kRetry;
     }
     std::unique_lock lock(fold_.mutex);
     if (fold_.stopping) return;
-    if (!more && fold_.ready.wait_for(lock, kPoll, [&] { return fold_.stopping; })) return;
+    if (!more && fold_.ready.wait_for(lock, pause, [&] { return fold_.stopping; })) return;
   }
 }
 

@@ -40,10 +40,9 @@ UserRecord read_user(const Statement& st) {
   return u;
 }
 
-
-// Applies migrations [from, list.size()) in one transaction. `begin` is
-// BEGIN IMMEDIATE on a connection with nothing attached; on one with the
-// archive attached it takes both files' write locks, which is fine at open.
+// Applies migrations [from, to) of `list` in one transaction. On the main
+// connection BEGIN IMMEDIATE locks the attached archive too, which is fine
+// at open: no other connection writes yet.
 void apply_migrations(sqlite3* db, std::span<const std::string_view> list, std::size_t from,
                       std::size_t to) {
   if (from >= to) return;

@@ -361,6 +361,36 @@ TEST(SqliteDatabase, WriterCommitsWhileTheArchiveIsLocked) {
   EXPECT_EQ(count_rows(file, "chat_log"), 1);
 }
 
+// A fold that cannot write the archive (here: another connection holds its
+// write lock past the busy timeout) fails as a StorageError, loses nothing,
+// and the next attempt folds everything.
+TEST(SqliteDatabase, FailedFoldLosesNothingAndIsRetried) {
+  auto file = temp_db();
+  auto archive = SqliteDatabase::archive_file(file);
+  SqliteDatabase db(file);
+  SqliteDatabase folder(file);
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  constexpr int kChats = 16384;
+  db.begin();
+  for (int i = 0; i < kChats; ++i) db.insert_chat({UserId{1}, UserId{2}, "x", "k" + std::to_string(i), i});
+  db.commit();
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(archive.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_THROW(folder.compact(), store::StorageError);
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_EQ(count_rows(archive, "messages"), 0);
+  EXPECT_EQ(count_rows(file, "chat_log"), kChats);
+  EXPECT_TRUE(folder.compact());
+  EXPECT_EQ(count_rows(archive, "messages"), kChats);
+  EXPECT_EQ(count_rows(archive, "mailbox"), 2 * kChats);
+  db.begin();
+  EXPECT_TRUE(db.insert_chat({UserId{1}, UserId{2}, "x", std::string("k7"), 0}).duplicate);
+  db.commit();
+}
+
 // With no fold running, a writer past kMaxUnfoldedRows waits for one, but
 // only so long: chats slow down, they never stop.
 TEST(SqliteDatabase, WriterWaitsForTheFoldBoundedly) {
