@@ -8,9 +8,11 @@
 // kShare of the worker's time at this window) and thin (fewer than
 // kBroadcastsPerWrite broadcasts each), the window stretches until each
 // write carries that many: frequent presence changes to many listeners
-// then cost a fraction of a write each. A flush that is cheap, or already
-// full (a join storm), keeps its window, so rare broadcasts stay prompt
-// and big flushes do not grow bigger. Never beyond `max`.
+// then cost a fraction of a write each, and a join storm (1,000 joins a
+// second: about 64 ms) leaves the worker time for the handshakes. A cheap
+// flush keeps the minimum, so rare broadcasts stay prompt, and a window
+// never grows beyond what fills its writes, so flushes (during which
+// nothing else runs on the worker) stay short. Never beyond `max`.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -25,7 +27,7 @@ struct BroadcastFlush {
 
 struct BroadcastWindow {
   static constexpr double kShare = 0.1;
-  static constexpr std::size_t kBroadcastsPerWrite = 16;
+  static constexpr std::size_t kBroadcastsPerWrite = 64;
   std::chrono::microseconds min{20000};
   std::chrono::microseconds max{100000};
 

@@ -26,8 +26,13 @@ TEST(BroadcastWindow, CheapFlushesKeepTheMinimum) {
 }
 
 TEST(BroadcastWindow, FullFlushesKeepTheMinimum) {
-  // A join storm: costly, but every write already carries 20 broadcasts.
-  EXPECT_EQ(kWindow.after(flush(20, 40000, 20)), milliseconds(20));
+  // Costly, but every write already carries 80 broadcasts.
+  EXPECT_EQ(kWindow.after(flush(20, 40000, 80)), milliseconds(20));
+}
+
+TEST(BroadcastWindow, AJoinStormStretchesUntilWritesCarry64) {
+  // 1,000 joins a second: 20 statuses per 20 ms window, 40 ms of writes.
+  EXPECT_EQ(kWindow.after(flush(20, 40000, 20)), milliseconds(64));
 }
 
 TEST(BroadcastWindow, CostlyThinFlushesStretchUntilWritesFill) {
@@ -35,8 +40,8 @@ TEST(BroadcastWindow, CostlyThinFlushesStretchUntilWritesFill) {
   EXPECT_EQ(kWindow.after(flush(20, 8000, 2)), milliseconds(80));
   // ... and there it holds: the writes take a tenth of the time.
   EXPECT_EQ(kWindow.after(flush(80, 8000, 8)), milliseconds(80));
-  // Very costly: long enough for 16 broadcasts per write, no longer.
-  EXPECT_EQ(kWindow.after(flush(20, 50000, 10)), milliseconds(32));
+  // Very costly: long enough for 64 broadcasts per write, no longer.
+  EXPECT_EQ(kWindow.after(flush(20, 50000, 40)), milliseconds(32));
 }
 
 TEST(BroadcastWindow, NeverBeyondTheMaximum) {
