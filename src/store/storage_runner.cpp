@@ -13,9 +13,13 @@ namespace {
 // completions (acks) are not held back behind an ever-growing batch.
 constexpr std::size_t kMaxBatch = 4096;
 // Below this many queued jobs the writer waits kGatherWindow before taking
-// them, trading that much latency for fewer, larger commits.
+// them, trading that much latency for fewer, larger commits. Paired chat
+// runs at 5.6k and 28k msgs/s offered: 500 us beat 200 us on CPU per
+// message (58 vs 64 us, 37 vs 40 us) and on p50 (1.0 vs 1.15 ms: fewer
+// commits leave the core freer); 1000 us saved a little more CPU but added
+// half a millisecond at p50.
 constexpr std::size_t kGatherBelow = 32;
-constexpr auto kGatherWindow = std::chrono::microseconds(200);
+constexpr auto kGatherWindow = std::chrono::microseconds(500);
 // How long background jobs alone may wait for company (StorageJob).
 constexpr auto kBackgroundGather = std::chrono::milliseconds(10);
 }  // namespace
