@@ -107,7 +107,9 @@ DROP TABLE main.mailbox;
 inline constexpr std::size_t kMoveChatsToArchiveBefore = 3;
 
 // The archive file: messages and mailboxes as migration 3 left them in the
-// main file, and a chat's id continues the chat log's.
+// main file, and a chat's id continues the chat log's. The table text is
+// written out again rather than shared with migration 1: every migration is
+// frozen history, and one file's may not change with the other's.
 inline constexpr std::array<std::string_view, 1> kArchiveMigrations = {
     R"sql(
 CREATE TABLE messages (

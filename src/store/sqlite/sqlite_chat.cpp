@@ -19,20 +19,21 @@ std::string idempotency_key(UserId from, const std::string& client_msg_id) {
 }
 }  // namespace
 
-std::int64_t SqliteDatabase::archived_upto() {
-  Statement& st = statements_->get("SELECT coalesce(max(id), 0) FROM archive.messages");
+// One integer from a cached statement with no parameters.
+std::int64_t SqliteDatabase::scalar(const char* sql) {
+  Statement& st = statements_->get(sql);
   st.step();
-  std::int64_t id = st.column_int(0);
+  std::int64_t value = st.column_int(0);
   st.reset();
-  return id;
+  return value;
+}
+
+std::int64_t SqliteDatabase::archived_upto() {
+  return scalar("SELECT coalesce(max(id), 0) FROM archive.messages");
 }
 
 std::int64_t SqliteDatabase::newest_log_id() {
-  Statement& st = statements_->get("SELECT coalesce(max(id), 0) FROM main.chat_log");
-  st.step();
-  std::int64_t id = st.column_int(0);
-  st.reset();
-  return id;
+  return scalar("SELECT coalesce(max(id), 0) FROM main.chat_log");
 }
 
 void SqliteDatabase::load_chat_state() {

@@ -117,6 +117,7 @@ class SqliteDatabase final : public Database {
   void migrate();
   void move_chats_to_archive();
   void run(const char* sql);  // a cached statement with no parameters or rows
+  std::int64_t scalar(const char* sql);  // ... with no parameters and one integer
 
   sqlite3* db_ = nullptr;
   std::unique_ptr<Statements> statements_;
