@@ -13,7 +13,7 @@
 
 namespace herald::store::sqlite {
 
-inline constexpr std::array<std::string_view, 4> kMigrations = {
+inline constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -99,6 +99,18 @@ CREATE TABLE chat_log (
     R"sql(
 DROP TABLE main.messages;
 DROP TABLE main.mailbox;
+)sql",
+    // 5: chats land in chat_blocks, one row per group commit holding that
+    // commit's chats packed (chat_block.hpp), keyed by the newest id in it:
+    // one B-tree insert per commit, not one per chat. chat_log stays for a
+    // log an older version left behind; the first open folds and empties
+    // it (SqliteDatabase::fold_leftovers), and nothing writes it since.
+    R"sql(
+CREATE TABLE chat_blocks (
+  last_id  INTEGER PRIMARY KEY,
+  first_id INTEGER NOT NULL,
+  records  BLOB NOT NULL
+);
 )sql",
 };
 

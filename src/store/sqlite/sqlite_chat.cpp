@@ -1,22 +1,34 @@
-// SqliteDatabase, the chat path: the writer appends to main.chat_log and
-// allocates mailbox seqs in memory; compact() folds the log into the
-// archive in sorted passes on its own connection; the writer then releases
-// folded rows from the log (see ChatWriteState in sqlite_database.hpp).
+// SqliteDatabase, the chat path: the writer packs each transaction's chats
+// into one main.chat_blocks row and allocates mailbox seqs in memory;
+// compact() folds the blocks into the archive in sorted passes on its own
+// connection; the writer then releases wholly folded blocks (see
+// ChatWriteState in sqlite_database.hpp).
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
+#include <tuple>
 
+#include "store/sqlite/chat_block.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/sqlite/statement.hpp"
 
 namespace herald::store::sqlite {
 
 namespace {
-std::string idempotency_key(UserId from, const std::string& client_msg_id) {
-  return std::to_string(raw(from)) + ':' + client_msg_id;
+std::string idempotency_key(std::int64_t from, std::string_view client_msg_id) {
+  std::string key = std::to_string(from);
+  key += ':';
+  key += client_msg_id;
+  return key;
 }
+
+// One mailbox row of a fold, sorted by key before it is inserted.
+struct MailboxRow {
+  std::int64_t user, seq, ref, created_at;
+  bool operator<(const MailboxRow& o) const { return std::tie(user, seq) < std::tie(o.user, o.seq); }
+};
 }  // namespace
 
 // One integer from a cached statement with no parameters.
@@ -28,45 +40,48 @@ std::int64_t SqliteDatabase::scalar(const char* sql) {
   return value;
 }
 
+bool SqliteDatabase::in_transaction() const { return !sqlite3_get_autocommit(db_); }
+
 std::int64_t SqliteDatabase::archived_upto() {
   return scalar("SELECT coalesce(max(id), 0) FROM archive.messages");
 }
 
 std::int64_t SqliteDatabase::newest_log_id() {
-  return scalar("SELECT coalesce(max(id), 0) FROM main.chat_log");
+  return scalar("SELECT coalesce(max(last_id), 0) FROM main.chat_blocks");
+}
+
+// Adds one stored block's chats to the writer's caches.
+void SqliteDatabase::note_stored_block(std::string_view records, std::int64_t first_id,
+                                       std::int64_t last_id) {
+  chat_.blocks.emplace_back(first_id, last_id);
+  ChatBlockReader reader(records);
+  ChatRecord r;
+  while (reader.next(r)) {
+    auto& from_seq = chat_.last_seq[r.from];
+    from_seq = std::max(from_seq, r.sender_seq);
+    auto& to_seq = chat_.last_seq[r.to];
+    to_seq = std::max(to_seq, r.recipient_seq);
+    if (!r.client_msg_id) continue;
+    std::string key = idempotency_key(r.from, *r.client_msg_id);
+    chat_.pending_ids.emplace(key, ChatInsertResult{MessageId{r.id}, Seq{r.sender_seq},
+                                                    Seq{r.recipient_seq}, r.created_at, true});
+    chat_.pending_order.emplace_back(r.id, std::move(key));
+  }
 }
 
 void SqliteDatabase::load_chat_state() {
   chat_.forget();
-  // The log first, then the archive: the snapshot order readers use too.
-  Statement& ids = statements_->get(
-      "SELECT coalesce((SELECT min(id) FROM main.chat_log), 0),"
-      "       coalesce((SELECT max(id) FROM main.chat_log), 0),"
-      "       coalesce((SELECT max(id) FROM archive.messages), 0)");
-  ids.step();
-  std::int64_t first = ids.column_int(0), newest = ids.column_int(1);
-  chat_.archived_upto = ids.column_int(2);
-  ids.reset();
-  chat_.next_message_id = std::max(newest, chat_.archived_upto) + 1;
-  chat_.first_log_id = first != 0 ? first : chat_.next_message_id;
-  Statement& pending = statements_->get(
-      "SELECT from_user_id, client_msg_id, id, sender_seq, recipient_seq, created_at"
-      " FROM main.chat_log WHERE client_msg_id IS NOT NULL ORDER BY id");
-  while (pending.step()) {
-    std::string key = idempotency_key(UserId{pending.column_int(0)}, pending.column_text(1));
-    std::int64_t id = pending.column_int(2);
-    chat_.pending_ids.emplace(key, ChatInsertResult{MessageId{id}, Seq{pending.column_int(3)},
-                                                    Seq{pending.column_int(4)},
-                                                    pending.column_int(5), true});
-    chat_.pending_order.emplace_back(id, std::move(key));
+  // The log first, then the archive: the order readers use too.
+  Statement& blocks = statements_->get(
+      "SELECT first_id, last_id, records FROM main.chat_blocks ORDER BY last_id");
+  while (blocks.step()) {
+    note_stored_block(blocks.column_blob(2), blocks.column_int(0), blocks.column_int(1));
   }
-  // Every user with a chat in the log gets their latest seq from one scan;
-  // for anyone else the archive's mailbox key answers (next_seq).
-  Statement& seqs = statements_->get(
-      "SELECT user_id, max(seq) FROM ("
-      "  SELECT from_user_id AS user_id, sender_seq AS seq FROM main.chat_log"
-      "  UNION ALL SELECT to_user_id, recipient_seq FROM main.chat_log) GROUP BY user_id");
-  while (seqs.step()) chat_.last_seq[seqs.column_int(0)] = seqs.column_int(1);
+  chat_.archived_upto = archived_upto();
+  std::int64_t newest = chat_.blocks.empty() ? 0 : chat_.blocks.back().second;
+  chat_.next_message_id = std::max(newest, chat_.archived_upto) + 1;
+  // Users with a chat in the log got their latest seq above; for anyone
+  // else the archive's mailbox key answers (next_seq).
   chat_.loaded = true;
 }
 
@@ -74,7 +89,7 @@ Seq SqliteDatabase::next_seq(UserId user) {
   auto it = chat_.last_seq.find(raw(user));
   if (it == chat_.last_seq.end()) {
     // Not in the log when the state was loaded, so the archive holds their
-    // latest seq (a row leaves the log only once the archive has it).
+    // latest seq (a block leaves the log only once the archive has it).
     Statement& st =
         statements_->get("SELECT coalesce(max(seq), 0) FROM archive.mailbox WHERE user_id = ?1");
     st.bind(1, raw(user));
@@ -82,12 +97,13 @@ Seq SqliteDatabase::next_seq(UserId user) {
     it = chat_.last_seq.emplace(raw(user), st.column_int(0)).first;
     st.reset();
   }
+  chat_.seq_undo.emplace_back(raw(user), it->second);
   return Seq{++it->second};
 }
 
 std::optional<ChatInsertResult> SqliteDatabase::find_duplicate(const ChatInsert& chat) {
   if (!chat.client_msg_id) return std::nullopt;
-  auto pending = chat_.pending_ids.find(idempotency_key(chat.from, *chat.client_msg_id));
+  auto pending = chat_.pending_ids.find(idempotency_key(raw(chat.from), *chat.client_msg_id));
   if (pending != chat_.pending_ids.end()) return pending->second;
   Statement& seen = statements_->get(
       "SELECT id, sender_seq, recipient_seq, created_at FROM archive.messages"
@@ -108,54 +124,108 @@ ChatInsertResult SqliteDatabase::insert_chat(const ChatInsert& chat) {
   r.created_at_ms = chat.created_at_ms;
   r.sender_seq = next_seq(chat.from);
   r.recipient_seq = next_seq(chat.to);
-  statements_
-      ->get("INSERT INTO main.chat_log (id, from_user_id, to_user_id, body, client_msg_id,"
-            " created_at, sender_seq, recipient_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
-      .bind(1, raw(r.id))
-      .bind(2, raw(chat.from))
-      .bind(3, raw(chat.to))
-      .bind(4, std::string_view(chat.text))
-      .bind(5, chat.client_msg_id)
-      .bind(6, chat.created_at_ms)
-      .bind(7, raw(r.sender_seq))
-      .bind(8, raw(r.recipient_seq))
-      .run();
+  if (chat_.block.empty()) chat_.block_first_id = raw(r.id);
+  ChatRecord record{raw(r.id),           raw(chat.from),           raw(chat.to),
+                    chat.created_at_ms,  raw(r.sender_seq),        raw(r.recipient_seq),
+                    std::nullopt,        std::string_view(chat.text)};
+  if (chat.client_msg_id) record.client_msg_id = std::string_view(*chat.client_msg_id);
+  append_chat_record(chat_.block, record);
   ++chat_.next_message_id;
-  ++chat_.appended_in_transaction;
   if (chat.client_msg_id) {
     ChatInsertResult seen = r;
     seen.duplicate = true;
-    std::string key = idempotency_key(chat.from, *chat.client_msg_id);
+    std::string key = idempotency_key(raw(chat.from), *chat.client_msg_id);
     chat_.pending_ids.emplace(key, seen);
     chat_.pending_order.emplace_back(raw(r.id), std::move(key));
+  }
+  // Outside a transaction every statement commits by itself; so does this.
+  if (!in_transaction()) {
+    try {
+      write_block();
+      chat_.seq_undo.clear();
+    } catch (...) {
+      chat_.forget();
+      throw;
+    }
   }
   return r;
 }
 
-// Copies log rows (after, upto] into the archive. Ids ascend in the log,
-// so messages grows at its end; mailbox rows go in key order, so each
-// user's tail page is touched once. Runs inside the caller's transaction,
-// which writes only the archive.
+// Stores this transaction's chats as one block.
+void SqliteDatabase::write_block() {
+  if (chat_.block.empty()) return;
+  std::int64_t last_id = chat_.next_message_id - 1;
+  statements_
+      ->get("INSERT INTO main.chat_blocks (last_id, first_id, records) VALUES (?1, ?2, ?3)")
+      .bind(1, last_id)
+      .bind(2, chat_.block_first_id)
+      .bind_blob(3, chat_.block)
+      .run();
+  chat_.blocks.emplace_back(chat_.block_first_id, last_id);
+  chat_.block.clear();
+}
+
+// A job rolled back to its savepoint: its chats leave the block, its seqs
+// and idempotency keys are given back; earlier jobs' stay.
+void SqliteDatabase::undo_job_chats() {
+  if (!job_.chat_state_loaded) {
+    // Loaded during this job, so no earlier job of the transaction wrote a
+    // chat: reloading from the tables is exact.
+    chat_.forget();
+    return;
+  }
+  chat_.block.resize(job_.block_bytes);
+  chat_.next_message_id = job_.next_message_id;
+  while (chat_.seq_undo.size() > job_.seq_undo) {
+    chat_.last_seq[chat_.seq_undo.back().first] = chat_.seq_undo.back().second;
+    chat_.seq_undo.pop_back();
+  }
+  while (chat_.pending_order.size() > job_.pending) {
+    chat_.pending_ids.erase(chat_.pending_order.back().second);
+    chat_.pending_order.pop_back();
+  }
+}
+
+// Copies log chats with ids in (after, upto] into the archive. Ids ascend
+// with the blocks, so messages grows at its end; mailbox rows go in key
+// order, so each user's tail page is touched once. Runs inside the
+// caller's transaction, which writes only the archive.
 void SqliteDatabase::fold_log_range(std::int64_t after, std::int64_t upto) {
-  statements_
-      ->get("INSERT INTO archive.messages (id, from_user_id, to_user_id, body, client_msg_id,"
-            " created_at, sender_seq, recipient_seq)"
-            " SELECT id, from_user_id, to_user_id, body, client_msg_id, created_at, sender_seq,"
-            " recipient_seq FROM main.chat_log WHERE id > ?1 AND id <= ?2 ORDER BY id")
-      .bind(1, after)
-      .bind(2, upto)
-      .run();
-  statements_
-      ->get("INSERT INTO archive.mailbox (user_id, seq, kind, ref_id, created_at)"
-            " SELECT user_id, seq, 1, id, created_at FROM ("
-            "  SELECT from_user_id AS user_id, sender_seq AS seq, id, created_at"
-            "   FROM main.chat_log WHERE id > ?1 AND id <= ?2"
-            "  UNION ALL SELECT to_user_id, recipient_seq, id, created_at"
-            "   FROM main.chat_log WHERE id > ?1 AND id <= ?2)"
-            " ORDER BY user_id, seq")
-      .bind(1, after)
-      .bind(2, upto)
-      .run();
+  Statement& blocks = statements_->get(
+      "SELECT records FROM main.chat_blocks WHERE last_id > ?1 AND first_id <= ?2"
+      " ORDER BY last_id");
+  blocks.bind(1, after).bind(2, upto);
+  Statement& message = statements_->get(
+      "INSERT INTO archive.messages (id, from_user_id, to_user_id, body, client_msg_id,"
+      " created_at, sender_seq, recipient_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  std::vector<MailboxRow> mailbox;
+  mailbox.reserve(static_cast<std::size_t>(2 * std::max<std::int64_t>(0, upto - after)));
+  while (blocks.step()) {
+    ChatBlockReader reader(blocks.column_blob(0));
+    ChatRecord r;
+    while (reader.next(r)) {
+      if (r.id <= after || r.id > upto) continue;
+      message.reset()
+          .bind(1, r.id)
+          .bind(2, r.from)
+          .bind(3, r.to)
+          .bind(4, r.body)
+          .bind(6, r.created_at)
+          .bind(7, r.sender_seq)
+          .bind(8, r.recipient_seq);
+      if (r.client_msg_id) message.bind(5, *r.client_msg_id);
+      message.run();
+      mailbox.push_back({r.from, r.sender_seq, r.id, r.created_at});
+      mailbox.push_back({r.to, r.recipient_seq, r.id, r.created_at});
+    }
+  }
+  std::sort(mailbox.begin(), mailbox.end());
+  Statement& entry = statements_->get(
+      "INSERT INTO archive.mailbox (user_id, seq, kind, ref_id, created_at)"
+      " VALUES (?1, ?2, 1, ?3, ?4)");
+  for (const MailboxRow& row : mailbox) {
+    entry.reset().bind(1, row.user).bind(2, row.seq).bind(3, row.ref).bind(4, row.created_at).run();
+  }
 }
 
 bool SqliteDatabase::compact() {
@@ -179,17 +249,22 @@ bool SqliteDatabase::compact() {
   }
 }
 
-// Deletes folded rows from the head of the log, a bounded chunk per commit.
+// Deletes the blocks whose every chat the archive has. Runs in the
+// writer's transaction at commit.
 void SqliteDatabase::release_folded_log() {
   if (!chat_.loaded) return;
-  // A fold needs kFoldRows unfolded rows, so a shorter log has none: the
+  // A fold needs kFoldRows unfolded chats, so a shorter log has none: the
   // archive is only asked (one index seek) once the log is that long.
-  if (chat_.next_message_id - chat_.first_log_id >= kFoldRows) chat_.archived_upto = archived_upto();
-  if (chat_.archived_upto < chat_.first_log_id) return;
-  std::int64_t chunk = std::max(kReleaseChunk, kReleasePerAppended * chat_.appended_in_transaction);
-  std::int64_t upto = std::min(chat_.archived_upto, chat_.first_log_id + chunk - 1);
-  statements_->get("DELETE FROM main.chat_log WHERE id <= ?1").bind(1, upto).run();
-  chat_.first_log_id = upto + 1;
+  if (chat_.next_message_id - chat_.first_log_id() >= kFoldRows) {
+    chat_.archived_upto = archived_upto();
+  }
+  if (chat_.blocks.empty() || chat_.blocks.front().second > chat_.archived_upto) return;
+  std::int64_t upto = 0;
+  while (!chat_.blocks.empty() && chat_.blocks.front().second <= chat_.archived_upto) {
+    upto = chat_.blocks.front().second;
+    chat_.blocks.pop_front();
+  }
+  statements_->get("DELETE FROM main.chat_blocks WHERE last_id <= ?1").bind(1, upto).run();
   while (!chat_.pending_order.empty() && chat_.pending_order.front().first <= upto) {
     chat_.pending_ids.erase(chat_.pending_order.front().second);
     chat_.pending_order.pop_front();
@@ -213,41 +288,73 @@ void SqliteDatabase::wait_for_fold() {
 // A log left by the last run (any size) is folded and released when the
 // database opens, so start-up reads (load_users) find every chat in the
 // archive. Two transactions: the archive's, then main's.
-void SqliteDatabase::fold_leftover_chat_log() {
+void SqliteDatabase::fold_leftovers() {
+  fold_legacy_chat_log();
   if (newest_log_id() == 0) return;
   run("BEGIN");
   try {
-    std::int64_t after = archived_upto();
-    fold_log_range(after, newest_log_id());
+    fold_log_range(archived_upto(), newest_log_id());
     run("COMMIT");
   } catch (...) {
     rollback();
     throw;
   }
-  run("BEGIN");
-  try {
-    statements_->get("DELETE FROM main.chat_log WHERE id <= ?1").bind(1, archived_upto()).run();
-    run("COMMIT");
-  } catch (...) {
-    rollback();
-    throw;
-  }
+  statements_->get("DELETE FROM main.chat_blocks WHERE last_id <= ?1").bind(1, archived_upto()).run();
   chat_.forget();
 }
 
+// Rows in chat_log, the one-row-per-chat log of schema versions 4 and
+// earlier, are copied into the archive as they were; then the table is
+// emptied for good.
+void SqliteDatabase::fold_legacy_chat_log() {
+  if (scalar("SELECT count(*) FROM (SELECT 1 FROM main.chat_log LIMIT 1)") == 0) return;
+  run("BEGIN");
+  try {
+    statements_
+        ->get("INSERT OR IGNORE INTO archive.messages (id, from_user_id, to_user_id, body,"
+              " client_msg_id, created_at, sender_seq, recipient_seq)"
+              " SELECT id, from_user_id, to_user_id, body, client_msg_id, created_at, sender_seq,"
+              " recipient_seq FROM main.chat_log ORDER BY id")
+        .run();
+    statements_
+        ->get("INSERT OR IGNORE INTO archive.mailbox (user_id, seq, kind, ref_id, created_at)"
+              " SELECT user_id, seq, 1, id, created_at FROM ("
+              "  SELECT from_user_id AS user_id, sender_seq AS seq, id, created_at FROM main.chat_log"
+              "  UNION ALL SELECT to_user_id, recipient_seq, id, created_at FROM main.chat_log)"
+              " ORDER BY user_id, seq")
+        .run();
+    run("COMMIT");
+  } catch (...) {
+    rollback();
+    throw;
+  }
+  statements_->get("DELETE FROM main.chat_log").run();
+}
+
 Seq SqliteDatabase::last_seq(UserId user) {
-  // The log before the archive (snapshot order, see ChatWriteState); the
-  // archive's mailbox by its key, plus a scan of the short log.
-  Statement& st = statements_->get(
-      "SELECT max((SELECT coalesce(max(CASE WHEN from_user_id = ?1 THEN sender_seq"
-      "                                     ELSE recipient_seq END), 0)"
-      "            FROM main.chat_log WHERE from_user_id = ?1 OR to_user_id = ?1),"
-      "           (SELECT coalesce(max(seq), 0) FROM archive.mailbox WHERE user_id = ?1))");
-  st.bind(1, raw(user));
-  if (!st.step()) return Seq{0};
-  Seq seq{st.column_int(0)};
-  st.reset();
-  return seq;
+  // The writer's own view is exact, its open transaction included.
+  if (chat_.loaded) {
+    if (auto it = chat_.last_seq.find(raw(user)); it != chat_.last_seq.end()) return Seq{it->second};
+  }
+  // The log before the archive (see ChatWriteState): a scan of the short
+  // log, then the archive's mailbox by its key.
+  std::int64_t latest = 0;
+  Statement& blocks = statements_->get("SELECT records FROM main.chat_blocks");
+  while (blocks.step()) {
+    ChatBlockReader reader(blocks.column_blob(0));
+    ChatRecord r;
+    while (reader.next(r)) {
+      if (r.from == raw(user)) latest = std::max(latest, r.sender_seq);
+      if (r.to == raw(user)) latest = std::max(latest, r.recipient_seq);
+    }
+  }
+  Statement& archived =
+      statements_->get("SELECT coalesce(max(seq), 0) FROM archive.mailbox WHERE user_id = ?1");
+  archived.bind(1, raw(user));
+  archived.step();
+  latest = std::max(latest, archived.column_int(0));
+  archived.reset();
+  return Seq{latest};
 }
 
 }  // namespace herald::store::sqlite

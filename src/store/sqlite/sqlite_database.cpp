@@ -119,7 +119,7 @@ SqliteDatabase::SqliteDatabase(const std::filesystem::path& file) {
     attach_archive(archive_file(file));
     migrate();
     statements_ = std::make_unique<Statements>(db_);
-    fold_leftover_chat_log();
+    fold_leftovers();
   } catch (...) {
     statements_.reset();
     sqlite3_close_v2(db_);
@@ -197,22 +197,42 @@ void SqliteDatabase::begin() {
   run("BEGIN");
 }
 void SqliteDatabase::commit() {
-  // The release shares the batch's transaction: if COMMIT fails, the log
-  // rows are still there and rollback() makes the caches reload them.
+  // The block and the release share the batch's transaction: if COMMIT
+  // fails, nothing of it is stored and rollback() makes the caches reload.
+  write_block();
   release_folded_log();
   run("COMMIT");
-  chat_.appended_in_transaction = 0;
+  chat_.seq_undo.clear();
 }
 void SqliteDatabase::rollback() {
   chat_.forget();
-  if (!sqlite3_get_autocommit(db_)) run("ROLLBACK");
+  job_ = {};
+  if (in_transaction()) run("ROLLBACK");
 }
-void SqliteDatabase::savepoint() { run("SAVEPOINT job"); }
-void SqliteDatabase::release_savepoint() { run("RELEASE job"); }
+// A job's savepoint is a mark in the chat state; the SQL one is opened
+// only if the job writes SQL (open_job_savepoint), so a chat job, which
+// writes only the in-memory block, costs no statement at all.
+void SqliteDatabase::savepoint() {
+  job_ = {true, false, chat_.loaded, chat_.block.size(), chat_.next_message_id,
+          chat_.seq_undo.size(), chat_.pending_order.size()};
+}
+void SqliteDatabase::open_job_savepoint() {
+  if (!job_.active || job_.sql_savepoint || !in_transaction()) return;
+  run("SAVEPOINT job");
+  job_.sql_savepoint = true;
+}
+void SqliteDatabase::release_savepoint() {
+  if (job_.sql_savepoint) run("RELEASE job");
+  job_ = {};
+}
 void SqliteDatabase::rollback_to_savepoint() {
-  chat_.forget();
-  run("ROLLBACK TO job");
-  run("RELEASE job");
+  bool sql_savepoint = job_.sql_savepoint;
+  if (job_.active) undo_job_chats();
+  job_ = {};
+  if (sql_savepoint) {
+    run("ROLLBACK TO job");
+    run("RELEASE job");
+  }
 }
 
 std::vector<UserRecord> SqliteDatabase::load_users() {
@@ -235,6 +255,7 @@ std::optional<UserRecord> SqliteDatabase::get_user(UserId id) {
 
 void SqliteDatabase::add_user_if_absent(UserId id, const std::string& username,
                                         std::int64_t now_ms) {
+  open_job_savepoint();
   statements_
       ->get("INSERT INTO users (id, username, created_at) VALUES (?1, ?2, ?3)"
             " ON CONFLICT(id) DO NOTHING")
@@ -253,6 +274,7 @@ UserRecord SqliteDatabase::ensure_user(UserId id, const std::string& username,
 }
 
 void SqliteDatabase::set_last_seen(UserId id, std::int64_t when_ms) {
+  open_job_savepoint();
   statements_->get("UPDATE users SET last_seen = ?2 WHERE id = ?1")
       .bind(1, raw(id))
       .bind(2, when_ms)
@@ -263,6 +285,7 @@ std::optional<UserRecord> SqliteDatabase::create_account(const std::string& user
                                                          const std::string& password_hash,
                                                          const std::string& email,
                                                          std::int64_t now_ms) {
+  open_job_savepoint();
   Statement& exists = statements_->get("SELECT 1 FROM users WHERE username_lc = ?1");
   exists.bind(1, std::string_view(lower(username)));
   if (exists.step()) {
@@ -294,6 +317,7 @@ std::optional<AccountRecord> SqliteDatabase::find_account(const std::string& use
 
 void SqliteDatabase::store_refresh_token(const std::string& jti, UserId user,
                                          std::int64_t expires_at) {
+  open_job_savepoint();
   statements_->get("INSERT INTO refresh_tokens (jti, user_id, expires_at) VALUES (?1, ?2, ?3)")
       .bind(1, std::string_view(jti))
       .bind(2, raw(user))
@@ -303,6 +327,7 @@ void SqliteDatabase::store_refresh_token(const std::string& jti, UserId user,
 
 std::optional<UserId> SqliteDatabase::consume_refresh_token(const std::string& jti,
                                                             std::int64_t now) {
+  open_job_savepoint();
   Statement& st =
       statements_->get("DELETE FROM refresh_tokens WHERE jti = ?1 RETURNING user_id, expires_at");
   st.bind(1, std::string_view(jti));

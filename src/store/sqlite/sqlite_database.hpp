@@ -10,6 +10,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -56,20 +59,18 @@ class SqliteDatabase final : public Database {
   Seq last_seq(UserId user) override;
 
  private:
-  // Chats are appended to main.chat_log, a table with no secondary index,
-  // so a group commit dirties a page or two instead of one B-tree leaf per
-  // mailbox, pair and sender. compact(), on the fold's own connection and
+  // Chats are packed, a group commit's worth at a time, into one row of
+  // main.chat_blocks (chat_block.hpp): one B-tree insert per commit. The
+  // log has no secondary index. compact(), on the fold's own connection and
   // thread, moves them into archive.messages and archive.mailbox in sorted
   // passes of at least kFoldRows, so each hot index page is written once
-  // per fold (chat profile: WAL bytes per message fell from about 10 KB to
-  // about 1.4 KB; docs/PERFORMANCE.md). The writer then deletes the folded
-  // rows from the log a chunk per commit (release_folded_log).
+  // per fold (docs/PERFORMANCE.md). The writer then deletes the blocks
+  // whose every chat is folded (release_folded_log).
   //
   // Readers of chats or mailboxes read both places. Order matters: a
-  // statement takes its snapshot of main (the log) before the archive's
-  // (SQLite opens schemas in index order), and the writer deletes a log
-  // row only after the archive committed it, so no row is ever missing
-  // from both; one seen in both is the same row (dedupe by id).
+  // reader reads the log before the archive, and the writer deletes a
+  // block only after the archive committed all of it, so no chat is ever
+  // missing from both; one seen in both is the same chat (dedupe by id).
   static constexpr std::int64_t kFoldRows = 16384;
   // Per fold transaction: a writer waiting in wait_for_fold() waits for
   // one of these, about 100 ms of CPU.
@@ -77,51 +78,75 @@ class SqliteDatabase final : public Database {
   // Beyond this many unfolded chats the writer waits for the fold (begin()),
   // so a saturated core cannot starve the idle-priority fold for ever.
   static constexpr std::int64_t kMaxUnfoldedRows = 3 * kFoldRows;
-  // Folded rows deleted from the log per commit: at least this many, and
-  // four times what the transaction appended, so the log shrinks under any
-  // load while one commit's delete stays short (about 0.8 us a row).
-  static constexpr std::int64_t kReleaseChunk = 128;
-  static constexpr std::int64_t kReleasePerAppended = 4;
 
-  // The writer's view of the log, rebuilt from the tables after any
-  // rollback (forget()) so it never disagrees with what is stored. Ids are
-  // contiguous: the log holds [first_log_id, next_message_id).
+  // The writer's view of the log, rebuilt from the tables after a failed
+  // transaction (forget()) so it never disagrees with what is stored. Ids
+  // are contiguous: the log holds [first_log_id, next_message_id).
   struct ChatWriteState {
     bool loaded = false;
     std::int64_t next_message_id = 0;
-    std::int64_t first_log_id = 0;
     std::int64_t archived_upto = 0;  // newest id in the archive, as last read
-    std::int64_t appended_in_transaction = 0;
+    // (first_id, last_id) of each stored block, oldest first.
+    std::deque<std::pair<std::int64_t, std::int64_t>> blocks;
+    // This transaction's chats, packed; stored as one block at commit.
+    std::string block;
+    std::int64_t block_first_id = 0;
     // Latest mailbox seq per user, as this transaction sees it: seqs are
     // allocated here, not by updating a counter row per message.
     boost::unordered_flat_map<std::int64_t, std::int64_t> last_seq;
+    // (user, seq before) for every seq this transaction allocated, so a
+    // job rolled back to its savepoint gives its seqs back.
+    std::vector<std::pair<std::int64_t, std::int64_t>> seq_undo;
     // client_msg_id -> stored result, for chats still in the log (the
     // archive's unique index answers for the others), and the same keys
     // in id order, to drop them as the log is released.
     boost::unordered_flat_map<std::string, ChatInsertResult> pending_ids;
     std::deque<std::pair<std::int64_t, std::string>> pending_order;
+    std::int64_t first_log_id() const {
+      if (!blocks.empty()) return blocks.front().first;
+      return block.empty() ? next_message_id : block_first_id;
+    }
     std::int64_t unfolded_rows() const { return next_message_id - 1 - archived_upto; }
     void forget() { *this = {}; }
+  };
+  // Where the running job began, to undo its chats alone (savepoint()).
+  // The SQL savepoint is opened only once the job writes SQL: a chat job
+  // writes nothing but the in-memory block.
+  struct JobMark {
+    bool active = false;
+    bool sql_savepoint = false;
+    bool chat_state_loaded = false;
+    std::size_t block_bytes = 0;
+    std::int64_t next_message_id = 0;
+    std::size_t seq_undo = 0;
+    std::size_t pending = 0;
   };
 
   Seq next_seq(UserId user);
   void load_chat_state();
+  void note_stored_block(std::string_view records, std::int64_t first_id, std::int64_t last_id);
   std::int64_t archived_upto();
   std::int64_t newest_log_id();
+  void write_block();
   void fold_log_range(std::int64_t after, std::int64_t upto);
   void release_folded_log();
   void wait_for_fold();
-  void fold_leftover_chat_log();
+  void fold_leftovers();
+  void fold_legacy_chat_log();
+  void undo_job_chats();
+  void open_job_savepoint();  // before a job's first SQL write
   std::optional<ChatInsertResult> find_duplicate(const ChatInsert& chat);
   void attach_archive(const std::filesystem::path& file);
   void migrate();
   void move_chats_to_archive();
+  bool in_transaction() const;
   void run(const char* sql);  // a cached statement with no parameters or rows
   std::int64_t scalar(const char* sql);  // ... with no parameters and one integer
 
   sqlite3* db_ = nullptr;
   std::unique_ptr<Statements> statements_;
   ChatWriteState chat_;
+  JobMark job_;
 };
 
 }  // namespace herald::store::sqlite

@@ -52,6 +52,11 @@ Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) 
   return value ? bind(index, *value) : bind(index, std::nullopt);
 }
 
+Statement& Statement::bind_blob(int index, std::string_view value) {
+  sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  return *this;
+}
+
 bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -72,6 +77,13 @@ std::string Statement::column_text(int index) const {
   auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
   return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)))
               : std::string();
+}
+
+std::string_view Statement::column_blob(int index) const {
+  const void* data = sqlite3_column_blob(stmt_, index);
+  return data ? std::string_view(static_cast<const char*>(data),
+                                 static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)))
+              : std::string_view();
 }
 
 bool Statement::column_is_null(int index) const {

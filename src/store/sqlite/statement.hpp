@@ -27,12 +27,16 @@ class Statement {
   Statement& bind(int index, std::nullopt_t);
   Statement& bind(int index, const std::optional<std::string>& value);
   Statement& bind(int index, const std::optional<std::int64_t>& value);
+  // Binds without copying: `value` must outlive the statement's next step.
+  Statement& bind_blob(int index, std::string_view value);
 
   bool step();  // true while a row is available; throws StorageError on failure
   void run();   // step to completion, expecting no rows
 
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
+  // Valid until the next step or reset.
+  std::string_view column_blob(int index) const;
   bool column_is_null(int index) const;
 
  private:
