@@ -122,7 +122,7 @@ inline constexpr std::size_t kMoveChatsToArchiveBefore = 3;
 // main file, and a chat's id continues the chat log's. The table text is
 // written out again rather than shared with migration 1: every migration is
 // frozen history, and one file's may not change with the other's.
-inline constexpr std::array<std::string_view, 1> kArchiveMigrations = {
+inline constexpr std::array<std::string_view, 3> kArchiveMigrations = {
     R"sql(
 CREATE TABLE messages (
   id            INTEGER PRIMARY KEY,
@@ -149,6 +149,38 @@ CREATE TABLE mailbox (
   PRIMARY KEY (user_id, seq)
 ) WITHOUT ROWID;
 )sql",
+    // 2: mailboxes and conversations as packed runs (archive_runs.hpp): a
+    // fold writes one row per user and one per conversation, not one
+    // B-tree entry per chat in each. The rows of version 1 are packed into
+    // runs before migration 3 drops them (kPackRunsBeforeArchive).
+    R"sql(
+CREATE TABLE mailbox_runs (
+  user_id   INTEGER NOT NULL,
+  last_seq  INTEGER NOT NULL,
+  first_seq INTEGER NOT NULL,
+  entries   BLOB NOT NULL,   -- (seq, kind, ref_id, created_at) per entry, by seq
+  PRIMARY KEY (user_id, last_seq)
+) WITHOUT ROWID;
+
+-- The messages between two users (user_lo < user_hi), ids ascending.
+CREATE TABLE conversation_runs (
+  user_lo  INTEGER NOT NULL,
+  user_hi  INTEGER NOT NULL,
+  last_id  INTEGER NOT NULL,
+  first_id INTEGER NOT NULL,
+  ids      BLOB NOT NULL,
+  PRIMARY KEY (user_lo, user_hi, last_id)
+) WITHOUT ROWID;
+)sql",
+    // 3: the per-entry tables, now packed into runs.
+    R"sql(
+DROP TABLE mailbox;
+DROP INDEX messages_pair;
+)sql",
 };
+
+// Index of the archive migration before which version 1's mailbox rows and
+// message pairs are packed into runs (pack_rows_into_runs).
+inline constexpr std::size_t kPackRunsBeforeArchive = 2;
 
 }  // namespace herald::store::sqlite

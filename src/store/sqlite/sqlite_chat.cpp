@@ -10,6 +10,7 @@
 #include <thread>
 #include <tuple>
 
+#include "store/sqlite/archive_runs.hpp"
 #include "store/sqlite/chat_block.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/sqlite/statement.hpp"
@@ -17,6 +18,8 @@
 namespace herald::store::sqlite {
 
 namespace {
+constexpr std::int64_t kMailboxChat = 1;  // mailbox kind: ref_id is a message id
+
 std::string idempotency_key(std::int64_t from, std::string_view client_msg_id) {
   std::string key = std::to_string(from);
   key += ':';
@@ -24,11 +27,12 @@ std::string idempotency_key(std::int64_t from, std::string_view client_msg_id) {
   return key;
 }
 
-// One mailbox row of a fold, sorted by key before it is inserted.
-struct MailboxRow {
-  std::int64_t user, seq, ref, created_at;
-  bool operator<(const MailboxRow& o) const { return std::tie(user, seq) < std::tie(o.user, o.seq); }
-};
+bool by_key(const MailboxEntry& a, const MailboxEntry& b) {
+  return std::tie(a.user, a.seq) < std::tie(b.user, b.seq);
+}
+bool by_key(const ConversationEntry& a, const ConversationEntry& b) {
+  return std::tie(a.user_lo, a.user_hi, a.message_id) < std::tie(b.user_lo, b.user_hi, b.message_id);
+}
 }  // namespace
 
 // One integer from a cached statement with no parameters.
@@ -91,7 +95,7 @@ Seq SqliteDatabase::next_seq(UserId user) {
     // Not in the log when the state was loaded, so the archive holds their
     // latest seq (a block leaves the log only once the archive has it).
     Statement& st =
-        statements_->get("SELECT coalesce(max(seq), 0) FROM archive.mailbox WHERE user_id = ?1");
+        statements_->get("SELECT coalesce(max(last_seq), 0) FROM archive.mailbox_runs WHERE user_id = ?1");
     st.bind(1, raw(user));
     st.step();
     it = chat_.last_seq.emplace(raw(user), st.column_int(0)).first;
@@ -187,9 +191,9 @@ void SqliteDatabase::undo_job_chats() {
 }
 
 // Copies log chats with ids in (after, upto] into the archive. Ids ascend
-// with the blocks, so messages grows at its end; mailbox rows go in key
-// order, so each user's tail page is touched once. Runs inside the
-// caller's transaction, which writes only the archive.
+// with the blocks, so messages grows at its end; each user's new mailbox
+// entries and each conversation's new ids become one run (archive_runs.hpp).
+// Runs inside the caller's transaction, which writes only the archive.
 void SqliteDatabase::fold_log_range(std::int64_t after, std::int64_t upto) {
   Statement& blocks = statements_->get(
       "SELECT records FROM main.chat_blocks WHERE last_id > ?1 AND first_id <= ?2"
@@ -198,8 +202,11 @@ void SqliteDatabase::fold_log_range(std::int64_t after, std::int64_t upto) {
   Statement& message = statements_->get(
       "INSERT INTO archive.messages (id, from_user_id, to_user_id, body, client_msg_id,"
       " created_at, sender_seq, recipient_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  std::vector<MailboxRow> mailbox;
-  mailbox.reserve(static_cast<std::size_t>(2 * std::max<std::int64_t>(0, upto - after)));
+  std::vector<MailboxEntry> mailbox;
+  std::vector<ConversationEntry> conversations;
+  std::size_t expected = static_cast<std::size_t>(std::max<std::int64_t>(0, upto - after));
+  mailbox.reserve(2 * expected);
+  conversations.reserve(expected);
   while (blocks.step()) {
     ChatBlockReader reader(blocks.column_blob(0));
     ChatRecord r;
@@ -215,17 +222,25 @@ void SqliteDatabase::fold_log_range(std::int64_t after, std::int64_t upto) {
           .bind(8, r.recipient_seq);
       if (r.client_msg_id) message.bind(5, *r.client_msg_id);
       message.run();
-      mailbox.push_back({r.from, r.sender_seq, r.id, r.created_at});
-      mailbox.push_back({r.to, r.recipient_seq, r.id, r.created_at});
+      mailbox.push_back({r.from, r.sender_seq, kMailboxChat, r.id, r.created_at});
+      mailbox.push_back({r.to, r.recipient_seq, kMailboxChat, r.id, r.created_at});
+      conversations.push_back({std::min(r.from, r.to), std::max(r.from, r.to), r.id});
     }
   }
-  std::sort(mailbox.begin(), mailbox.end());
-  Statement& entry = statements_->get(
-      "INSERT INTO archive.mailbox (user_id, seq, kind, ref_id, created_at)"
-      " VALUES (?1, ?2, 1, ?3, ?4)");
-  for (const MailboxRow& row : mailbox) {
-    entry.reset().bind(1, row.user).bind(2, row.seq).bind(3, row.ref).bind(4, row.created_at).run();
-  }
+  insert_runs(mailbox, conversations);
+}
+
+// Sorts a fold's entries into key order and writes them as runs.
+void SqliteDatabase::insert_runs(std::vector<MailboxEntry>& mailbox,
+                                 std::vector<ConversationEntry>& conversations) {
+  std::sort(mailbox.begin(), mailbox.end(), [](auto& a, auto& b) { return by_key(a, b); });
+  std::sort(conversations.begin(), conversations.end(), [](auto& a, auto& b) { return by_key(a, b); });
+  insert_mailbox_runs(statements_->get("INSERT INTO archive.mailbox_runs (user_id, last_seq, first_seq,"
+                                       " entries) VALUES (?1, ?2, ?3, ?4)"),
+                      mailbox);
+  insert_conversation_runs(statements_->get("INSERT INTO archive.conversation_runs (user_lo, user_hi,"
+                                            " last_id, first_id, ids) VALUES (?1, ?2, ?3, ?4, ?5)"),
+                           conversations);
 }
 
 bool SqliteDatabase::compact() {
@@ -304,25 +319,34 @@ void SqliteDatabase::fold_leftovers() {
 }
 
 // Rows in chat_log, the one-row-per-chat log of schema versions 4 and
-// earlier, are copied into the archive as they were; then the table is
+// earlier, that the archive lacks are folded into it; then the table is
 // emptied for good.
 void SqliteDatabase::fold_legacy_chat_log() {
   if (scalar("SELECT count(*) FROM (SELECT 1 FROM main.chat_log LIMIT 1)") == 0) return;
   run("BEGIN");
   try {
+    std::int64_t after = archived_upto();
     statements_
-        ->get("INSERT OR IGNORE INTO archive.messages (id, from_user_id, to_user_id, body,"
-              " client_msg_id, created_at, sender_seq, recipient_seq)"
+        ->get("INSERT INTO archive.messages (id, from_user_id, to_user_id, body, client_msg_id,"
+              " created_at, sender_seq, recipient_seq)"
               " SELECT id, from_user_id, to_user_id, body, client_msg_id, created_at, sender_seq,"
-              " recipient_seq FROM main.chat_log ORDER BY id")
+              " recipient_seq FROM main.chat_log WHERE id > ?1 ORDER BY id")
+        .bind(1, after)
         .run();
-    statements_
-        ->get("INSERT OR IGNORE INTO archive.mailbox (user_id, seq, kind, ref_id, created_at)"
-              " SELECT user_id, seq, 1, id, created_at FROM ("
-              "  SELECT from_user_id AS user_id, sender_seq AS seq, id, created_at FROM main.chat_log"
-              "  UNION ALL SELECT to_user_id, recipient_seq, id, created_at FROM main.chat_log)"
-              " ORDER BY user_id, seq")
-        .run();
+    std::vector<MailboxEntry> mailbox;
+    std::vector<ConversationEntry> conversations;
+    Statement& rows = statements_->get(
+        "SELECT id, from_user_id, to_user_id, created_at, sender_seq, recipient_seq"
+        " FROM main.chat_log WHERE id > ?1");
+    rows.bind(1, after);
+    while (rows.step()) {
+      std::int64_t id = rows.column_int(0), from = rows.column_int(1), to = rows.column_int(2);
+      std::int64_t created_at = rows.column_int(3);
+      mailbox.push_back({from, rows.column_int(4), kMailboxChat, id, created_at});
+      mailbox.push_back({to, rows.column_int(5), kMailboxChat, id, created_at});
+      conversations.push_back({std::min(from, to), std::max(from, to), id});
+    }
+    insert_runs(mailbox, conversations);
     run("COMMIT");
   } catch (...) {
     rollback();
@@ -349,7 +373,7 @@ Seq SqliteDatabase::last_seq(UserId user) {
     }
   }
   Statement& archived =
-      statements_->get("SELECT coalesce(max(seq), 0) FROM archive.mailbox WHERE user_id = ?1");
+      statements_->get("SELECT coalesce(max(last_seq), 0) FROM archive.mailbox_runs WHERE user_id = ?1");
   archived.bind(1, raw(user));
   archived.step();
   latest = std::max(latest, archived.column_int(0));

@@ -8,6 +8,7 @@
 #include <span>
 #include <thread>
 
+#include "store/sqlite/archive_runs.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/statement.hpp"
 
@@ -26,7 +27,8 @@ constexpr const char* kUserColumns =
     "SELECT id, username, created_at, last_seen,"
     " (SELECT COUNT(*) FROM follows WHERE followee_id = users.id),"
     " (SELECT COUNT(*) FROM follows WHERE follower_id = users.id),"
-    " (SELECT coalesce(max(seq), 0) FROM archive.mailbox WHERE user_id = users.id) FROM users";
+    " (SELECT coalesce(max(last_seq), 0) FROM archive.mailbox_runs WHERE user_id = users.id)"
+    " FROM users";
 
 UserRecord read_user(const Statement& st) {
   UserRecord u;
@@ -82,7 +84,20 @@ void prepare_archive(const std::filesystem::path& file) {
   sqlite3* db = open_file(file);
   try {
     exec(db, "PRAGMA journal_mode=WAL");  // persistent: recorded in the file
-    apply_migrations(db, kArchiveMigrations, user_version(db), kArchiveMigrations.size());
+    std::size_t current = user_version(db);
+    apply_migrations(db, kArchiveMigrations, current, kPackRunsBeforeArchive);
+    if (current <= kPackRunsBeforeArchive) {
+      exec(db, "BEGIN IMMEDIATE");
+      try {
+        pack_rows_into_runs(db, "main", "main");
+        exec(db, "COMMIT");
+      } catch (...) {
+        exec(db, "ROLLBACK");
+        throw;
+      }
+    }
+    apply_migrations(db, kArchiveMigrations, std::max(current, kPackRunsBeforeArchive),
+                     kArchiveMigrations.size());
   } catch (...) {
     sqlite3_close(db);
     throw;
@@ -165,10 +180,11 @@ void SqliteDatabase::migrate() {
   }
 }
 
-// Copies the main file's messages and mailbox into the archive, in a
-// transaction that writes only the archive. Were the process to stop
-// before migration 4 drops them from main, this runs again at the next
-// open, and INSERT OR IGNORE makes the second copy a no-op.
+// Copies the main file's messages into the archive, and packs its mailbox
+// rows and message pairs into the archive's runs, in a transaction that
+// writes only the archive. Were the process to stop before migration 4
+// drops them from main, this runs again at the next open, and INSERT OR
+// IGNORE makes the second copy a no-op.
 void SqliteDatabase::move_chats_to_archive() {
   exec(db_, "BEGIN");
   try {
@@ -176,9 +192,8 @@ void SqliteDatabase::move_chats_to_archive() {
          "INSERT OR IGNORE INTO archive.messages (id, from_user_id, to_user_id, body,"
          " client_msg_id, created_at, sender_seq, recipient_seq)"
          " SELECT id, from_user_id, to_user_id, body, client_msg_id, created_at, sender_seq,"
-         " recipient_seq FROM main.messages ORDER BY id;"
-         "INSERT OR IGNORE INTO archive.mailbox (user_id, seq, kind, ref_id, created_at)"
-         " SELECT user_id, seq, kind, ref_id, created_at FROM main.mailbox ORDER BY user_id, seq;");
+         " recipient_seq FROM main.messages ORDER BY id;");
+    pack_rows_into_runs(db_, "main", "archive");
     exec(db_, "COMMIT");
   } catch (...) {
     exec(db_, "ROLLBACK");

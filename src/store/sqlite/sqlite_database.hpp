@@ -17,6 +17,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "store/database.hpp"
+#include "store/sqlite/archive_runs.hpp"
 
 struct sqlite3;
 
@@ -129,6 +130,7 @@ class SqliteDatabase final : public Database {
   std::int64_t newest_log_id();
   void write_block();
   void fold_log_range(std::int64_t after, std::int64_t upto);
+  void insert_runs(std::vector<MailboxEntry>& mailbox, std::vector<ConversationEntry>& conversations);
   void release_folded_log();
   void wait_for_fold();
   void fold_leftovers();

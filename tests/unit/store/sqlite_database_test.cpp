@@ -199,6 +199,11 @@ std::int64_t count_rows(const std::filesystem::path& file, const std::string& ta
   return query_int(file, "SELECT count(*) FROM " + table);
 }
 
+// Entries in the archive's mailboxes (32 bytes each in mailbox_runs).
+std::int64_t mailbox_entries(const std::filesystem::path& archive) {
+  return query_int(archive, "SELECT coalesce(sum(length(entries)), 0) / 32 FROM mailbox_runs");
+}
+
 // Chats in the log: the blocks not yet released.
 std::int64_t log_chats(const std::filesystem::path& file) {
   return query_int(file, "SELECT coalesce(sum(last_id - first_id + 1), 0) FROM chat_blocks");
@@ -223,8 +228,10 @@ TEST(SqliteDatabase, MigratesFromTheFirstSchema) {
   SqliteDatabase db(file);
   auto archive = SqliteDatabase::archive_file(file);
   EXPECT_EQ(count_rows(archive, "messages"), 1);
-  EXPECT_EQ(count_rows(archive, "mailbox"), 2);
+  EXPECT_EQ(mailbox_entries(archive), 2);
   EXPECT_EQ(count_rows(file, "sqlite_master WHERE name IN ('messages', 'mailbox')"), 0);
+  EXPECT_EQ(count_rows(archive, "sqlite_master WHERE name IN ('mailbox', 'messages_pair')"), 0);
+  EXPECT_EQ(query_int(archive, "SELECT first_id FROM conversation_runs WHERE user_lo = 1 AND user_hi = 2"), 1);
   EXPECT_EQ(raw(db.last_seq(UserId{2})), 1);
   auto repeat = db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("c1"), 6});
   EXPECT_TRUE(repeat.duplicate);
@@ -263,7 +270,7 @@ TEST(SqliteDatabase, InterruptedMoveToTheArchiveIsRepeatedSafely) {
   }
   SqliteDatabase db(file);
   EXPECT_EQ(count_rows(archive, "messages"), 1);
-  EXPECT_EQ(count_rows(archive, "mailbox"), 2);
+  EXPECT_EQ(mailbox_entries(archive), 2);
   EXPECT_EQ(raw(db.last_seq(UserId{1})), 1);
   EXPECT_TRUE(db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("c1"), 6}).duplicate);
 }
@@ -298,8 +305,12 @@ TEST(SqliteDatabase, ChatLogFoldKeepsIdsSeqsAndIdempotency) {
   EXPECT_TRUE(folder.compact());   // the oldest kFold: the first block and one of the second
   EXPECT_FALSE(folder.compact());  // six left: too few
   EXPECT_EQ(count_rows(archive, "messages"), kFold);
-  EXPECT_EQ(count_rows(archive, "mailbox"), 2 * kFold);
-  EXPECT_EQ(query_int(archive, "SELECT max(seq) FROM mailbox WHERE user_id = 2"), kFold);
+  EXPECT_EQ(mailbox_entries(archive), 2 * kFold);
+  // Runs of at most 4096 entries: four per user, and four for the one
+  // conversation: rows grow per 4096 chats, not per chat.
+  EXPECT_EQ(count_rows(archive, "mailbox_runs"), 2 * (kFold / 4096));
+  EXPECT_EQ(query_int(archive, "SELECT max(last_seq) FROM mailbox_runs WHERE user_id = 2"), kFold);
+  EXPECT_EQ(count_rows(archive, "conversation_runs"), kFold / 4096);
   EXPECT_EQ(log_chats(file), kChats);  // not yet released
 
   db.begin();
@@ -386,7 +397,7 @@ TEST(SqliteDatabase, FailedFoldLosesNothingAndIsRetried) {
   EXPECT_EQ(log_chats(file), kChats);
   EXPECT_TRUE(folder.compact());
   EXPECT_EQ(count_rows(archive, "messages"), kChats);
-  EXPECT_EQ(count_rows(archive, "mailbox"), 2 * kChats);
+  EXPECT_EQ(mailbox_entries(archive), 2 * kChats);
   db.begin();
   EXPECT_TRUE(db.insert_chat({UserId{1}, UserId{2}, "x", std::string("k7"), 0}).duplicate);
   db.commit();
@@ -437,7 +448,7 @@ TEST(SqliteDatabase, LeftoverChatLogIsFoldedOnOpen) {
   SqliteDatabase db(file);
   EXPECT_EQ(log_chats(file), 0);
   EXPECT_EQ(count_rows(archive, "messages"), 2);
-  EXPECT_EQ(count_rows(archive, "mailbox"), 4);
+  EXPECT_EQ(mailbox_entries(archive), 4);
   auto users = db.load_users();
   ASSERT_EQ(users.size(), 2u);
   EXPECT_EQ(raw(users[0].last_seq), 2);
@@ -579,7 +590,7 @@ TEST(SqliteDatabase, LegacyChatLogIsFoldedOnOpen) {
   SqliteDatabase db(file);
   EXPECT_EQ(count_rows(file, "chat_log"), 0);
   EXPECT_EQ(count_rows(archive, "messages"), 2);
-  EXPECT_EQ(count_rows(archive, "mailbox"), 4);
+  EXPECT_EQ(mailbox_entries(archive), 4);
   EXPECT_EQ(raw(db.get_user(UserId{1})->last_seq), 2);
   EXPECT_TRUE(db.insert_chat({UserId{1}, UserId{2}, "hi", std::string("c1"), 7}).duplicate);
   auto next = db.insert_chat({UserId{1}, UserId{2}, "new", std::nullopt, 8});
