@@ -20,13 +20,6 @@ namespace herald::store::sqlite {
 namespace {
 constexpr std::int64_t kMailboxChat = 1;  // mailbox kind: ref_id is a message id
 
-std::string idempotency_key(std::int64_t from, std::string_view client_msg_id) {
-  std::string key = std::to_string(from);
-  key += ':';
-  key += client_msg_id;
-  return key;
-}
-
 bool by_key(const MailboxEntry& a, const MailboxEntry& b) {
   return std::tie(a.user, a.seq) < std::tie(b.user, b.seq);
 }
@@ -66,10 +59,9 @@ void SqliteDatabase::note_stored_block(std::string_view records, std::int64_t fi
     auto& to_seq = chat_.last_seq[r.to];
     to_seq = std::max(to_seq, r.recipient_seq);
     if (!r.client_msg_id) continue;
-    std::string key = idempotency_key(r.from, *r.client_msg_id);
-    chat_.pending_ids.emplace(key, ChatInsertResult{MessageId{r.id}, Seq{r.sender_seq},
-                                                    Seq{r.recipient_seq}, r.created_at, true});
-    chat_.pending_order.emplace_back(r.id, std::move(key));
+    chat_.pending.add(r.from, *r.client_msg_id,
+                      ChatInsertResult{MessageId{r.id}, Seq{r.sender_seq}, Seq{r.recipient_seq},
+                                       r.created_at, true});
   }
 }
 
@@ -107,8 +99,9 @@ Seq SqliteDatabase::next_seq(UserId user) {
 
 std::optional<ChatInsertResult> SqliteDatabase::find_duplicate(const ChatInsert& chat) {
   if (!chat.client_msg_id) return std::nullopt;
-  auto pending = chat_.pending_ids.find(idempotency_key(raw(chat.from), *chat.client_msg_id));
-  if (pending != chat_.pending_ids.end()) return pending->second;
+  if (const ChatInsertResult* pending = chat_.pending.find(raw(chat.from), *chat.client_msg_id)) {
+    return *pending;
+  }
   Statement& seen = statements_->get(
       "SELECT id, sender_seq, recipient_seq, created_at FROM archive.messages"
       " WHERE from_user_id = ?1 AND client_msg_id = ?2");
@@ -138,9 +131,7 @@ ChatInsertResult SqliteDatabase::insert_chat(const ChatInsert& chat) {
   if (chat.client_msg_id) {
     ChatInsertResult seen = r;
     seen.duplicate = true;
-    std::string key = idempotency_key(raw(chat.from), *chat.client_msg_id);
-    chat_.pending_ids.emplace(key, seen);
-    chat_.pending_order.emplace_back(raw(r.id), std::move(key));
+    chat_.pending.add(raw(chat.from), *chat.client_msg_id, seen);
   }
   // Outside a transaction every statement commits by itself; so does this.
   if (!in_transaction()) {
@@ -178,15 +169,17 @@ void SqliteDatabase::undo_job_chats() {
     chat_.forget();
     return;
   }
+  // The job's chats are the block's tail: their keys leave with them.
+  ChatBlockReader added(std::string_view(chat_.block).substr(job_.block_bytes));
+  ChatRecord r;
+  while (added.next(r)) {
+    if (r.client_msg_id) chat_.pending.remove(r.from, *r.client_msg_id);
+  }
   chat_.block.resize(job_.block_bytes);
   chat_.next_message_id = job_.next_message_id;
   while (chat_.seq_undo.size() > job_.seq_undo) {
     chat_.last_seq[chat_.seq_undo.back().first] = chat_.seq_undo.back().second;
     chat_.seq_undo.pop_back();
-  }
-  while (chat_.pending_order.size() > job_.pending) {
-    chat_.pending_ids.erase(chat_.pending_order.back().second);
-    chat_.pending_order.pop_back();
   }
 }
 
@@ -273,6 +266,7 @@ void SqliteDatabase::release_folded_log() {
   if (chat_.next_message_id - chat_.first_log_id() >= kFoldRows) {
     chat_.archived_upto = archived_upto();
   }
+  chat_.pending.released_upto(chat_.archived_upto, chat_.next_message_id - 1);
   if (chat_.blocks.empty() || chat_.blocks.front().second > chat_.archived_upto) return;
   std::int64_t upto = 0;
   while (!chat_.blocks.empty() && chat_.blocks.front().second <= chat_.archived_upto) {
@@ -280,10 +274,6 @@ void SqliteDatabase::release_folded_log() {
     chat_.blocks.pop_front();
   }
   statements_->get("DELETE FROM main.chat_blocks WHERE last_id <= ?1").bind(1, upto).run();
-  while (!chat_.pending_order.empty() && chat_.pending_order.front().first <= upto) {
-    chat_.pending_ids.erase(chat_.pending_order.front().second);
-    chat_.pending_order.pop_front();
-  }
 }
 
 // The fold runs at idle priority; when the core never idles (a saturated

@@ -229,7 +229,7 @@ void SqliteDatabase::rollback() {
 // writes only the in-memory block, costs no statement at all.
 void SqliteDatabase::savepoint() {
   job_ = {true, false, chat_.loaded, chat_.block.size(), chat_.next_message_id,
-          chat_.seq_undo.size(), chat_.pending_order.size()};
+          chat_.seq_undo.size()};
 }
 void SqliteDatabase::open_job_savepoint() {
   if (!job_.active || job_.sql_savepoint || !in_transaction()) return;

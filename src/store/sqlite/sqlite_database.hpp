@@ -18,6 +18,7 @@
 
 #include "store/database.hpp"
 #include "store/sqlite/archive_runs.hpp"
+#include "store/sqlite/pending_chat_ids.hpp"
 
 struct sqlite3;
 
@@ -98,11 +99,9 @@ class SqliteDatabase final : public Database {
     // (user, seq before) for every seq this transaction allocated, so a
     // job rolled back to its savepoint gives its seqs back.
     std::vector<std::pair<std::int64_t, std::int64_t>> seq_undo;
-    // client_msg_id -> stored result, for chats still in the log (the
-    // archive's unique index answers for the others), and the same keys
-    // in id order, to drop them as the log is released.
-    boost::unordered_flat_map<std::string, ChatInsertResult> pending_ids;
-    std::deque<std::pair<std::int64_t, std::string>> pending_order;
+    // Idempotency keys of the chats still in the log (the archive's unique
+    // index answers for the others).
+    PendingChatIds pending;
     std::int64_t first_log_id() const {
       if (!blocks.empty()) return blocks.front().first;
       return block.empty() ? next_message_id : block_first_id;
@@ -120,7 +119,6 @@ class SqliteDatabase final : public Database {
     std::size_t block_bytes = 0;
     std::int64_t next_message_id = 0;
     std::size_t seq_undo = 0;
-    std::size_t pending = 0;
   };
 
   Seq next_seq(UserId user);
