@@ -44,3 +44,23 @@ TEST(PendingChatIds, AGenerationGoesOnlyWhenAllOfItIsArchived) {
   EXPECT_NE(ids.find(1, "m4"), nullptr);
   EXPECT_EQ(ids.size(), 1u);
 }
+
+// Ids are copied into reused chunks: many keys span several chunks, a
+// cleared generation's chunks take new keys, and an id longer than a
+// chunk is kept too.
+TEST(PendingChatIds, KeysSurviveChunkBoundariesAndReuse) {
+  PendingChatIds ids;
+  auto id_of = [](int round, int i) { return "round" + std::to_string(round) + "-" + std::string(50, 'x') + std::to_string(i); };
+  std::string huge(100000, 'h');
+  std::int64_t next = 1;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 5000; ++i) ids.add(7, id_of(round, i), stored(next++));
+    ids.add(8, huge + std::to_string(round), stored(next++));
+    for (int i = 0; i < 5000; ++i) ASSERT_NE(ids.find(7, id_of(round, i)), nullptr) << round << " " << i;
+    ASSERT_NE(ids.find(8, huge + std::to_string(round)), nullptr);
+    if (round > 0) EXPECT_NE(ids.find(7, id_of(round - 1, 4999)), nullptr);  // the older generation
+    ids.released_upto(next - 1, next - 1);  // all archived: the older generation goes, this one ages
+  }
+  EXPECT_EQ(ids.find(7, id_of(0, 0)), nullptr);
+  EXPECT_EQ(raw(ids.find(7, id_of(2, 4999))->id), next - 2);
+}
