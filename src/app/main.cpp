@@ -1,7 +1,5 @@
 // herald: the command line. `serve` runs the server, `token` mints a token
 // for scripts and tests, `--version` prints the version.
-#include <malloc.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +11,7 @@
 #include "app/serve.hpp"
 #include "auth/jwt.hpp"
 #include "util/clock.hpp"
+#include "util/heap.hpp"
 #include "util/logging.hpp"
 
 namespace {
@@ -44,20 +43,7 @@ int mint_token(const herald::app::ParsedCommandLine& cmd) {
 
 int main(int argc, char** argv) {
   using namespace herald::app;
-  // Grow the heap 1 MiB at a time. glibc's default grows it by what each
-  // allocation needs, so a connection storm extended it (mprotect) every
-  // few connections: 2,600 calls for 9,000 set-ups, a few percent of their
-  // CPU (paired runs: 77-80 against 81-91 us). Larger steps saved a little
-  // more but kept more freed memory resident.
-  mallopt(M_TOP_PAD, 1 << 20);
-  // Keep freed memory for reuse instead of returning it at once: setting
-  // M_TOP_PAD fixes glibc's thresholds at their small defaults, so the
-  // storage threads' per-commit and per-fold buffers (hundreds of KiB)
-  // were mapped and unmapped, or the heap trimmed and regrown, each time,
-  // page faults and all (writer profile: 4.6% in faults). Paired chat
-  // runs: 10.2-11.1 against 11.0-11.3 us per message.
-  mallopt(M_TRIM_THRESHOLD, 32 << 20);
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  herald::util::configure_malloc();
   auto parsed = parse_command_line(argc, argv, [](const char* name) { return std::getenv(name); });
   if (!parsed) {
     std::cerr << "herald: " << parsed.error() << "\n(see herald --help)\n";

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/heap.hpp"
 #include "util/worker_pool.hpp"
 
 namespace herald::store {
@@ -32,6 +33,7 @@ StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
   auto fold_db = open();
   threads_.emplace_back([this, db = std::move(writer_db)]() mutable {
     util::name_this_thread("store-writer");
+    util::reserve_thread_heap();
     writer_loop(std::move(db));
   });
   for (auto& db : reader_dbs) {
@@ -47,6 +49,7 @@ StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
       });
   threads_.emplace_back([this, db = std::move(fold_db)]() mutable {
     util::name_this_thread("store-fold");
+    util::reserve_thread_heap();
     if (!util::run_this_thread_when_idle()) spdlog::warn("store-fold: could not lower its priority");
     fold_loop(std::move(db));
   });

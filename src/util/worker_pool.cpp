@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "util/heap.hpp"
+
 namespace herald::util {
 
 namespace {
@@ -31,6 +33,7 @@ void WorkerPool::start() {
   for (unsigned i = 0; i < contexts_.size(); ++i) {
     threads_.emplace_back([this, i] {
       name_this_thread("worker-" + std::to_string(i));
+      reserve_thread_heap();
       t_worker_index = static_cast<int>(i);
       contexts_[i]->run();
       t_worker_index = -1;
