@@ -1,32 +1,16 @@
-// SqliteDatabase, the chat path: the writer packs each transaction's chats
-// into one main.chat_blocks row and allocates mailbox seqs in memory;
-// compact() folds the blocks into the archive in sorted passes on its own
-// connection; the writer then releases wholly folded blocks (see
-// ChatWriteState in sqlite_database.hpp).
+// SqliteDatabase, the writer's chat path: each transaction's chats packed
+// into one main.chat_blocks row, mailbox seqs and idempotency answered
+// from memory, wholly folded blocks released at commit (see ChatWriteState
+// in sqlite_database.hpp). The fold itself is in sqlite_fold.cpp.
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
-#include <tuple>
 
-#include "store/sqlite/archive_runs.hpp"
 #include "store/sqlite/chat_block.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/sqlite/statement.hpp"
 
 namespace herald::store::sqlite {
-
-namespace {
-constexpr std::int64_t kMailboxChat = 1;  // mailbox kind: ref_id is a message id
-
-bool by_key(const MailboxEntry& a, const MailboxEntry& b) {
-  return std::tie(a.user, a.seq) < std::tie(b.user, b.seq);
-}
-bool by_key(const ConversationEntry& a, const ConversationEntry& b) {
-  return std::tie(a.user_lo, a.user_hi, a.message_id) < std::tie(b.user_lo, b.user_hi, b.message_id);
-}
-}  // namespace
 
 // One integer from a cached statement with no parameters.
 std::int64_t SqliteDatabase::scalar(const char* sql) {
@@ -183,80 +167,6 @@ void SqliteDatabase::undo_job_chats() {
   }
 }
 
-// Copies log chats with ids in (after, upto] into the archive. Ids ascend
-// with the blocks, so messages grows at its end; each user's new mailbox
-// entries and each conversation's new ids become one run (archive_runs.hpp).
-// Runs inside the caller's transaction, which writes only the archive.
-void SqliteDatabase::fold_log_range(std::int64_t after, std::int64_t upto) {
-  Statement& blocks = statements_->get(
-      "SELECT records FROM main.chat_blocks WHERE last_id > ?1 AND first_id <= ?2"
-      " ORDER BY last_id");
-  blocks.bind(1, after).bind(2, upto);
-  Statement& message = statements_->get(
-      "INSERT INTO archive.messages (id, from_user_id, to_user_id, body, client_msg_id,"
-      " created_at, sender_seq, recipient_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  std::vector<MailboxEntry> mailbox;
-  std::vector<ConversationEntry> conversations;
-  std::size_t expected = static_cast<std::size_t>(std::max<std::int64_t>(0, upto - after));
-  mailbox.reserve(2 * expected);
-  conversations.reserve(expected);
-  while (blocks.step()) {
-    ChatBlockReader reader(blocks.column_blob(0));
-    ChatRecord r;
-    while (reader.next(r)) {
-      if (r.id <= after || r.id > upto) continue;
-      message.reset()
-          .bind(1, r.id)
-          .bind(2, r.from)
-          .bind(3, r.to)
-          .bind(4, r.body)
-          .bind(6, r.created_at)
-          .bind(7, r.sender_seq)
-          .bind(8, r.recipient_seq);
-      if (r.client_msg_id) message.bind(5, *r.client_msg_id);
-      message.run();
-      mailbox.push_back({r.from, r.sender_seq, kMailboxChat, r.id, r.created_at});
-      mailbox.push_back({r.to, r.recipient_seq, kMailboxChat, r.id, r.created_at});
-      conversations.push_back({std::min(r.from, r.to), std::max(r.from, r.to), r.id});
-    }
-  }
-  insert_runs(mailbox, conversations);
-}
-
-// Sorts a fold's entries into key order and writes them as runs.
-void SqliteDatabase::insert_runs(std::vector<MailboxEntry>& mailbox,
-                                 std::vector<ConversationEntry>& conversations) {
-  std::sort(mailbox.begin(), mailbox.end(), [](auto& a, auto& b) { return by_key(a, b); });
-  std::sort(conversations.begin(), conversations.end(), [](auto& a, auto& b) { return by_key(a, b); });
-  insert_mailbox_runs(statements_->get("INSERT INTO archive.mailbox_runs (user_id, last_seq, first_seq,"
-                                       " entries) VALUES (?1, ?2, ?3, ?4)"),
-                      mailbox);
-  insert_conversation_runs(statements_->get("INSERT INTO archive.conversation_runs (user_lo, user_hi,"
-                                            " last_id, first_id, ids) VALUES (?1, ?2, ?3, ?4, ?5)"),
-                           conversations);
-}
-
-bool SqliteDatabase::compact() {
-  // Deferred: the reads take no lock, and the first insert takes only the
-  // archive's write lock, never main's (the writer's).
-  run("BEGIN");
-  try {
-    std::int64_t after = archived_upto();
-    std::int64_t newest = newest_log_id();
-    if (newest - after < kFoldRows) {
-      run("COMMIT");
-      return false;
-    }
-    std::int64_t upto = std::min(newest, after + kMaxFoldRows);
-    fold_log_range(after, upto);
-    run("COMMIT");
-    return true;
-  } catch (...) {
-    rollback();
-    throw;
-  }
-}
-
 // Deletes the blocks whose every chat the archive has. Runs in the
 // writer's transaction at commit.
 void SqliteDatabase::release_folded_log() {
@@ -274,75 +184,6 @@ void SqliteDatabase::release_folded_log() {
     chat_.blocks.pop_front();
   }
   statements_->get("DELETE FROM main.chat_blocks WHERE last_id <= ?1").bind(1, upto).run();
-}
-
-// The fold runs at idle priority; when the core never idles (a saturated
-// server) this is where the writer gives it the time. Each read outside a
-// transaction sees the archive's latest commit. Bounded, so a fold that
-// keeps failing slows chats down but never stops them.
-void SqliteDatabase::wait_for_fold() {
-  constexpr auto kPatience = std::chrono::seconds(2);
-  constexpr auto kPoll = std::chrono::milliseconds(1);
-  auto deadline = std::chrono::steady_clock::now() + kPatience;
-  do {
-    std::this_thread::sleep_for(kPoll);
-    chat_.archived_upto = archived_upto();
-  } while (chat_.unfolded_rows() > kMaxUnfoldedRows && std::chrono::steady_clock::now() < deadline);
-}
-
-// A log left by the last run (any size) is folded and released when the
-// database opens, so start-up reads (load_users) find every chat in the
-// archive. Two transactions: the archive's, then main's.
-void SqliteDatabase::fold_leftovers() {
-  fold_legacy_chat_log();
-  if (newest_log_id() == 0) return;
-  run("BEGIN");
-  try {
-    fold_log_range(archived_upto(), newest_log_id());
-    run("COMMIT");
-  } catch (...) {
-    rollback();
-    throw;
-  }
-  statements_->get("DELETE FROM main.chat_blocks WHERE last_id <= ?1").bind(1, archived_upto()).run();
-  chat_.forget();
-}
-
-// Rows in chat_log, the one-row-per-chat log of schema versions 4 and
-// earlier, that the archive lacks are folded into it; then the table is
-// emptied for good.
-void SqliteDatabase::fold_legacy_chat_log() {
-  if (scalar("SELECT count(*) FROM (SELECT 1 FROM main.chat_log LIMIT 1)") == 0) return;
-  run("BEGIN");
-  try {
-    std::int64_t after = archived_upto();
-    statements_
-        ->get("INSERT INTO archive.messages (id, from_user_id, to_user_id, body, client_msg_id,"
-              " created_at, sender_seq, recipient_seq)"
-              " SELECT id, from_user_id, to_user_id, body, client_msg_id, created_at, sender_seq,"
-              " recipient_seq FROM main.chat_log WHERE id > ?1 ORDER BY id")
-        .bind(1, after)
-        .run();
-    std::vector<MailboxEntry> mailbox;
-    std::vector<ConversationEntry> conversations;
-    Statement& rows = statements_->get(
-        "SELECT id, from_user_id, to_user_id, created_at, sender_seq, recipient_seq"
-        " FROM main.chat_log WHERE id > ?1");
-    rows.bind(1, after);
-    while (rows.step()) {
-      std::int64_t id = rows.column_int(0), from = rows.column_int(1), to = rows.column_int(2);
-      std::int64_t created_at = rows.column_int(3);
-      mailbox.push_back({from, rows.column_int(4), kMailboxChat, id, created_at});
-      mailbox.push_back({to, rows.column_int(5), kMailboxChat, id, created_at});
-      conversations.push_back({std::min(from, to), std::max(from, to), id});
-    }
-    insert_runs(mailbox, conversations);
-    run("COMMIT");
-  } catch (...) {
-    rollback();
-    throw;
-  }
-  statements_->get("DELETE FROM main.chat_log").run();
 }
 
 Seq SqliteDatabase::last_seq(UserId user) {
