@@ -53,6 +53,59 @@ def test_restart_keeps_users_last_seen_and_seq(herald_factory, tmp_path):
     run(phase2())
 
 
+def test_sigkill_loses_no_acknowledged_chat(herald_factory, tmp_path):
+    """kill -9 while chats stream in: every chat that was acknowledged is
+    stored (an ack follows the commit), with its id, seq and idempotency."""
+    d = tmp_path / "killed"
+    flags = ("--rate-limit", "1000000", "--rate-burst", "1000000")
+    srv = herald_factory(*flags, data_dir=d)
+    total, kill_after = 5000, 500
+
+    async def phase1():
+        a = await connect(srv, 1, "alice")
+        b = await connect(srv, 2, "bob")
+        async def sender():
+            for i in range(total):
+                await send(a, {"type": "message", "to_user_id": 2, "message": f"n{i}",
+                               "client_msg_id": f"m{i}"})
+                await asyncio.sleep(0)  # interleave with the acks, so the kill lands mid-stream
+        sending = asyncio.create_task(sender())
+        acked = {}
+        while len(acked) < kill_after:
+            ack = await recv_type(a, "ack")
+            acked[ack["data"]["client_msg_id"]] = ack["data"]
+        srv.proc.kill()  # mid-stream: the sender is still sending
+        sending.cancel()
+        for ws in (a, b):
+            ws.transport.abort()  # no close handshake with a dead server
+        return acked
+
+    acked = run(phase1())
+    srv.proc.wait()
+    srv.log.close()
+    srv.proc = None  # killed on purpose: not an exit code to check
+    assert sorted(a["seq"] for a in acked.values()) == list(range(1, kill_after + 1))
+
+    srv2 = herald_factory(*flags, data_dir=d)
+
+    async def phase2():
+        a = await connect(srv2, 1, "alice")
+        stored = a.welcome["data"]["last_seq"]
+        assert stored >= kill_after
+        for cmid in acked:
+            await send(a, {"type": "message", "to_user_id": 2, "message": "again",
+                           "client_msg_id": cmid})
+        for _ in acked:
+            ack = (await recv_type(a, "ack"))["data"]
+            first = acked[ack["client_msg_id"]]
+            assert (ack["id"], ack["seq"]) == (first["id"], first["seq"])
+        await send(a, {"type": "message", "to_user_id": 2, "message": "new"})
+        ack = await recv_type(a, "ack")
+        assert ack["data"]["seq"] == stored + 1
+        await a.close()
+    run(phase2(), timeout=60)
+
+
 def test_restart_keeps_accounts(herald_factory, tmp_path):
     d = tmp_path / "acct"
     srv = herald_factory(data_dir=d)
