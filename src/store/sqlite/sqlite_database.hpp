@@ -63,11 +63,12 @@ class SqliteDatabase final : public Database {
  private:
   // Chats are packed, a group commit's worth at a time, into one row of
   // main.chat_blocks (chat_block.hpp): one B-tree insert per commit. The
-  // log has no secondary index. compact(), on the fold's own connection and
-  // thread, moves them into archive.messages and archive.mailbox in sorted
-  // passes of at least kFoldRows, so each hot index page is written once
-  // per fold (docs/PERFORMANCE.md). The writer then deletes the blocks
-  // whose every chat is folded (release_folded_log).
+  // log has no secondary index. compact() (sqlite_fold.cpp), on the fold's
+  // own connection and thread, moves them into archive.messages and the
+  // archive's mailbox and conversation runs (archive_runs.hpp) in sorted
+  // passes of at least kFoldRows, so each hot page is written once per
+  // fold (docs/PERFORMANCE.md). The writer then deletes the blocks whose
+  // every chat is folded (release_folded_log).
   //
   // Readers of chats or mailboxes read both places. Order matters: a
   // reader reads the log before the archive, and the writer deletes a
