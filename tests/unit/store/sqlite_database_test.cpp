@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <chrono>
 #include <future>
@@ -204,6 +205,20 @@ std::int64_t mailbox_entries(const std::filesystem::path& archive) {
   return query_int(archive, "SELECT coalesce(sum(length(entries)), 0) / 32 FROM mailbox_runs");
 }
 
+// Writes `file` as an older version left it: the first `version`
+// migrations of `list`, that user_version, then `rows`.
+template <std::size_t N>
+void write_old_schema(const std::filesystem::path& file, const std::array<std::string_view, N>& list,
+                      std::size_t version, const std::string& rows = "") {
+  std::string sql;
+  for (std::size_t i = 0; i < version; ++i) sql += list[i];
+  sql += "PRAGMA user_version = " + std::to_string(version) + ";" + rows;
+  sqlite3* raw_db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &raw_db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw_db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw_db);
+}
+
 // Chats in the log: the blocks not yet released.
 std::int64_t log_chats(const std::filesystem::path& file) {
   return query_int(file, "SELECT coalesce(sum(last_id - first_id + 1), 0) FROM chat_blocks");
@@ -214,17 +229,10 @@ std::int64_t log_chats(const std::filesystem::path& file) {
 // two direction indexes) opens and migrates with its chats intact.
 TEST(SqliteDatabase, MigratesFromTheFirstSchema) {
   auto file = temp_db();
-  {
-    sqlite3* raw_db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &raw_db), SQLITE_OK);
-    std::string v1(store::sqlite::kMigrations[0]);
-    v1 += "PRAGMA user_version = 1;"
-          "INSERT INTO users (id, username, created_at, last_seq) VALUES (1, 'a', 1, 1), (2, 'b', 1, 1);"
-          "INSERT INTO messages VALUES (1, 1, 2, 'hi', 'c1', 5, 1, 1);"
-          "INSERT INTO mailbox VALUES (1, 1, 1, 1, 5), (2, 1, 1, 1, 5);";
-    ASSERT_EQ(sqlite3_exec(raw_db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(raw_db);
-  }
+  write_old_schema(file, store::sqlite::kMigrations, 1,
+                   "INSERT INTO users (id, username, created_at, last_seq) VALUES (1, 'a', 1, 1), (2, 'b', 1, 1);"
+                   "INSERT INTO messages VALUES (1, 1, 2, 'hi', 'c1', 5, 1, 1);"
+                   "INSERT INTO mailbox VALUES (1, 1, 1, 1, 5), (2, 1, 1, 1, 5);");
   SqliteDatabase db(file);
   auto archive = SqliteDatabase::archive_file(file);
   EXPECT_EQ(count_rows(archive, "messages"), 1);
@@ -246,28 +254,12 @@ TEST(SqliteDatabase, MigratesFromTheFirstSchema) {
 TEST(SqliteDatabase, InterruptedMoveToTheArchiveIsRepeatedSafely) {
   auto file = temp_db();
   auto archive = SqliteDatabase::archive_file(file);
-  const char* rows =
+  const std::string rows =
       "INSERT INTO messages VALUES (1, 1, 2, 'hi', 'c1', 5, 1, 1);"
       "INSERT INTO mailbox VALUES (1, 1, 1, 1, 5), (2, 1, 1, 1, 5);";
-  {
-    sqlite3* raw_db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &raw_db), SQLITE_OK);
-    std::string v3;
-    for (std::size_t i = 0; i < store::sqlite::kMoveChatsToArchiveBefore; ++i) {
-      v3 += store::sqlite::kMigrations[i];
-    }
-    v3 += "PRAGMA user_version = 3;"
-          "INSERT INTO users (id, username, created_at) VALUES (1, 'a', 1), (2, 'b', 1);";
-    v3 += rows;
-    ASSERT_EQ(sqlite3_exec(raw_db, v3.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(raw_db);
-    ASSERT_EQ(sqlite3_open(archive.c_str(), &raw_db), SQLITE_OK);
-    std::string copied(store::sqlite::kArchiveMigrations[0]);
-    copied += "PRAGMA user_version = 1;";
-    copied += rows;
-    ASSERT_EQ(sqlite3_exec(raw_db, copied.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(raw_db);
-  }
+  write_old_schema(file, store::sqlite::kMigrations, store::sqlite::kMoveChatsToArchiveBefore,
+                   "INSERT INTO users (id, username, created_at) VALUES (1, 'a', 1), (2, 'b', 1);" + rows);
+  write_old_schema(archive, store::sqlite::kArchiveMigrations, 1, rows);
   SqliteDatabase db(file);
   EXPECT_EQ(count_rows(archive, "messages"), 1);
   EXPECT_EQ(mailbox_entries(archive), 2);
@@ -570,23 +562,11 @@ TEST(SqliteDatabase, RolledBackJobUndoesItsRowsAndItsChats) {
 TEST(SqliteDatabase, LegacyChatLogIsFoldedOnOpen) {
   auto file = temp_db();
   auto archive = SqliteDatabase::archive_file(file);
-  {
-    sqlite3* raw_db = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &raw_db), SQLITE_OK);
-    std::string v4;
-    for (std::size_t i = 0; i < 4; ++i) v4 += store::sqlite::kMigrations[i];
-    v4 += "PRAGMA user_version = 4;"
-          "INSERT INTO users (id, username, created_at) VALUES (1, 'a', 1), (2, 'b', 1);"
-          "INSERT INTO chat_log VALUES (1, 1, 2, 'hi', 'c1', 5, 1, 1), (2, 2, 1, 'yo', NULL, 6, 2, 2);";
-    // Schema 4 has no messages or mailbox in main: the archive holds them.
-    ASSERT_EQ(sqlite3_exec(raw_db, v4.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(raw_db);
-    ASSERT_EQ(sqlite3_open(archive.c_str(), &raw_db), SQLITE_OK);
-    std::string a1(store::sqlite::kArchiveMigrations[0]);
-    a1 += "PRAGMA user_version = 1;";
-    ASSERT_EQ(sqlite3_exec(raw_db, a1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(raw_db);
-  }
+  // Schema 4 has no messages or mailbox in main: the archive holds them.
+  write_old_schema(file, store::sqlite::kMigrations, 4,
+                   "INSERT INTO users (id, username, created_at) VALUES (1, 'a', 1), (2, 'b', 1);"
+                   "INSERT INTO chat_log VALUES (1, 1, 2, 'hi', 'c1', 5, 1, 1), (2, 2, 1, 'yo', NULL, 6, 2, 2);");
+  write_old_schema(archive, store::sqlite::kArchiveMigrations, 1);
   SqliteDatabase db(file);
   EXPECT_EQ(count_rows(file, "chat_log"), 0);
   EXPECT_EQ(count_rows(archive, "messages"), 2);
