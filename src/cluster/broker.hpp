@@ -26,6 +26,10 @@ struct Target {
   UserId exclude_user{};          // never deliver to this user (0 = nobody)
   ConnectionId exclude_connection{};  // nor to this connection (0 = none)
   std::string_view type;          // message type, for metrics (a literal)
+  // A presence event's number (realtime::PresenceLedger; 0 = not one):
+  // delivered in number order, and only to connections whose `connected`
+  // snapshot came before it.
+  std::uint64_t presence_seq = 0;
 
   static Target to_user(UserId u, std::string_view type, ConnectionId except = {}) {
     Target t;

@@ -46,6 +46,9 @@ class Connection final : public net::SessionObserver,
   std::string username;
   std::int64_t token_expires_at = 0;  // unix seconds
   bool attached = false;  // counted in the registry and WorkerHub
+  // The last presence event its `connected` snapshot reflects: it receives
+  // only the ones numbered after (PROTOCOL.md 5).
+  std::uint64_t presence_from = 0;
 
   RateLimiter limiter;
   std::vector<std::string> subscriptions;

@@ -96,11 +96,13 @@ class Hub final : public net::SessionHandler, public cluster::LocalDelivery {
   void schedule_sweep(unsigned worker);
   void deliver_on_worker(unsigned worker, const cluster::Target& target,
                          const cluster::SharedFrame& frame);
+  void route_on_worker(unsigned worker, const cluster::Target& target,
+                       const cluster::SharedFrame& frame);
   // hub_presence.cpp
-  void announce_status(UserId user, bool online);
+  void announce_status(UserId user, bool online, PresenceSeq seq);
   void handle_presence(Connection& c, const protocol::PresenceSet& m);
   void publish_to_presence_audience(UserId user, const cluster::SharedFrame& frame,
-                                    std::string_view type);
+                                    std::string_view type, PresenceSeq seq);
   // hub_typing.cpp
   void handle_typing(Connection& c, const protocol::Typing& m);
   void handle_subscribe(Connection& c, const protocol::Subscribe& m);

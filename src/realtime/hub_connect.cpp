@@ -128,6 +128,12 @@ void Hub::admit(const std::shared_ptr<Connection>& c) {
   }
   c->attached = true;
   worker_hubs_[worker]->add(c);
+  // Taken on this worker after the attach: every presence event numbered
+  // up to here is in the count, and every later one reaches this worker
+  // (in number order) only after this returns, so the connection receives
+  // exactly those (PROTOCOL.md 5).
+  auto snapshot = registry_.snapshot();
+  c->presence_from = snapshot.seq;
   std::int64_t now_ms = util::unix_ms_now();
   directory_.set_last_seen(c->user, now_ms);
   auto entry = directory_.find(c->user);
@@ -135,7 +141,7 @@ void Hub::admit(const std::shared_ptr<Connection>& c) {
   protocol::ConnectedInfo welcome;
   welcome.username = c->username;
   welcome.user_id = c->user;
-  welcome.online_count = registry_.online_count();
+  welcome.online_count = snapshot.online_count;
   welcome.connection_id = to_string(c->id());
   welcome.server_time = util::iso8601_from_unix_ms(now_ms);
   welcome.heartbeat_interval = options_.heartbeat_interval_s;
@@ -146,7 +152,7 @@ void Hub::admit(const std::shared_ptr<Connection>& c) {
 
   // The status broadcast runs after the welcome is queued: the newcomer
   // never waits behind the fan-out (PROTOCOL.md 5, "Cost").
-  if (attach.became_online) announce_status(c->user, true);
+  if (attach.became_online) announce_status(c->user, true, attach.seq);
 }
 
 void Hub::on_closed(Connection& c, std::uint16_t code) {
@@ -172,7 +178,7 @@ void Hub::on_closed(Connection& c, std::uint16_t code) {
   };
   job.background = true;
   storage_.write(std::move(job));
-  if (detach.was_visible) announce_status(user, false);
+  if (detach.was_visible) announce_status(user, false, detach.seq);
 }
 
 void Hub::deliver(const cluster::Target& target, const cluster::SharedFrame& frame) {
@@ -180,11 +186,10 @@ void Hub::deliver(const cluster::Target& target, const cluster::SharedFrame& fra
     workers_.dispatch(w, [this, w, target, frame] { deliver_on_worker(w, target, frame); });
   };
   if (target.kind == cluster::Target::Kind::user) {
-    std::uint64_t mask = registry_.workers_of(target.user);
-    for (unsigned w = 0; mask != 0 && w < workers_.size(); ++w, mask >>= 1) {
-      if (mask & 1) run_on(w);
-    }
+    for (unsigned w : registry_.workers_of(target.user)) run_on(w);
   } else {
+    // Every worker, presence events included: each worker waits for every
+    // number (PresenceOrder), so none may be skipped.
     for (unsigned w = 0; w < workers_.size(); ++w) run_on(w);
   }
 }
@@ -193,6 +198,17 @@ void Hub::deliver(const cluster::Target& target, const cluster::SharedFrame& fra
 // batch window (HubOptions::broadcast_batch_ms) and then leave together.
 void Hub::deliver_on_worker(unsigned worker, const cluster::Target& target,
                             const cluster::SharedFrame& frame) {
+  if (target.presence_seq == 0) {
+    route_on_worker(worker, target, frame);
+    return;
+  }
+  worker_hubs_[worker]->presence_order().accept(
+      target.presence_seq, Delivery{target, frame},
+      [&](Delivery d) { route_on_worker(worker, d.target, d.frame); });
+}
+
+void Hub::route_on_worker(unsigned worker, const cluster::Target& target,
+                          const cluster::SharedFrame& frame) {
   if (target.kind == cluster::Target::Kind::user || options_.broadcast_batch_ms <= 0) {
     worker_hubs_[worker]->deliver(target, frame);
     return;

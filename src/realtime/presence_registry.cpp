@@ -9,18 +9,27 @@ PresenceRegistry::AttachResult PresenceRegistry::attach(UserId user, unsigned wo
   Shard& s = shard(user);
   std::lock_guard lock(s.mutex);
   Entry& e = s.users[user];
-  if (e.connections >= max_connections) return {false, false};
-  AttachResult result{true, false};
+  if (e.connections >= max_connections) {
+    if (e.connections == 0) s.users.erase(user);  // a cap of 0 leaves no empty entry
+    return {};
+  }
+  AttachResult result{true, false, 0};
   if (e.connections == 0) {
     // A user coming back online starts visible: invisible mode lasts until
     // they set another status or reconnect (PROTOCOL.md 5).
     e.status = PresenceStatus::online;
     e.status_data.reset();
     result.became_online = true;
-    online_.fetch_add(1, std::memory_order_relaxed);
+    result.seq = ledger_.record(+1);
   }
   ++e.connections;
-  ++e.per_worker[worker % kMaxWorkers];
+  auto on_worker = std::find_if(e.per_worker.begin(), e.per_worker.end(),
+                                [worker](const WorkerCount& w) { return w.worker == worker; });
+  if (on_worker == e.per_worker.end()) {
+    e.per_worker.push_back({worker, 1});
+  } else {
+    ++on_worker->connections;
+  }
   connections_.fetch_add(1, std::memory_order_relaxed);
   return result;
 }
@@ -33,13 +42,15 @@ PresenceRegistry::DetachResult PresenceRegistry::detach(UserId user, unsigned wo
   Entry& e = it->second;
   bool was_visible = e.visible();
   --e.connections;
-  auto& on_worker = e.per_worker[worker % kMaxWorkers];
-  if (on_worker > 0) --on_worker;
+  auto on_worker = std::find_if(e.per_worker.begin(), e.per_worker.end(),
+                                [worker](const WorkerCount& w) { return w.worker == worker; });
+  if (on_worker != e.per_worker.end() && --on_worker->connections == 0) e.per_worker.erase(on_worker);
   connections_.fetch_sub(1, std::memory_order_relaxed);
-  if (e.connections > 0) return {false, false};
-  if (was_visible) online_.fetch_sub(1, std::memory_order_relaxed);
+  if (e.connections > 0) return {};
+  DetachResult result{true, was_visible, 0};
+  if (was_visible) result.seq = ledger_.record(-1);
   s.users.erase(it);
-  return {true, was_visible};
+  return result;
 }
 
 PresenceRegistry::StatusChange PresenceRegistry::set_status(UserId user, PresenceStatus status,
@@ -53,21 +64,23 @@ PresenceRegistry::StatusChange PresenceRegistry::set_status(UserId user, Presenc
   e.status = status;
   e.status_data = std::move(data);
   bool visible = e.visible();
-  if (was_visible && !visible) online_.fetch_sub(1, std::memory_order_relaxed);
-  if (!was_visible && visible) online_.fetch_add(1, std::memory_order_relaxed);
-  return {was_visible && !visible, !was_visible && visible, visible};
+  StatusChange change{was_visible && !visible, !was_visible && visible, visible, 0, 0};
+  // Numbered in the order the Hub announces them: user_status first, then
+  // the presence event (an invisible user's status change announces nothing).
+  if (change.became_invisible) change.status_seq = ledger_.record(-1);
+  if (change.became_visible) change.status_seq = ledger_.record(+1);
+  if (change.visible_now) change.presence_seq = ledger_.record(0);
+  return change;
 }
 
-std::uint64_t PresenceRegistry::workers_of(UserId user) const {
+WorkerList PresenceRegistry::workers_of(UserId user) const {
   const Shard& s = shard(user);
   std::lock_guard lock(s.mutex);
   auto it = s.users.find(user);
-  if (it == s.users.end()) return 0;
-  std::uint64_t mask = 0;
-  for (unsigned w = 0; w < kMaxWorkers; ++w) {
-    if (it->second.per_worker[w] > 0) mask |= std::uint64_t{1} << w;
-  }
-  return mask;
+  WorkerList workers;
+  if (it == s.users.end()) return workers;
+  for (const WorkerCount& w : it->second.per_worker) workers.push_back(w.worker);
+  return workers;
 }
 
 bool PresenceRegistry::is_user_online(UserId user) const {

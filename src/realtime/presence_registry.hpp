@@ -9,6 +9,11 @@
 //
 // Invariant: a user is *visible online* while connections > 0 and status
 // is not offline (invisible mode). online_count() counts visible users.
+//
+// Every change a presence event announces (visible online, visible
+// offline, a status change) is numbered by the PresenceLedger while the
+// user's shard is locked; the results carry that number, and the caller
+// must publish exactly one event per number (PresenceOrder waits for each).
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -18,7 +23,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "protocol/client_messages.hpp"
+#include "realtime/presence_ledger.hpp"
 #include "util/ids.hpp"
 
 namespace herald::realtime {
@@ -32,19 +40,23 @@ struct UserPresence {
   std::optional<std::string> status_data;  // JSON object text, as the user sent it
 };
 
+// The workers holding a user's connections: a user has at most a handful
+// (the per-user cap, default 10), so a short inline list, any worker count.
+using WorkerList = boost::container::small_vector<unsigned, 4>;
+
 class PresenceRegistry {
  public:
-  static constexpr unsigned kMaxWorkers = 64;
-
   struct AttachResult {
-    bool accepted = false;     // false: the user is at the connection cap
+    bool accepted = false;       // false: the user is at the connection cap
     bool became_online = false;  // first connection: announce user_status online
+    PresenceSeq seq = 0;         // that announcement's number
   };
   AttachResult attach(UserId user, unsigned worker, int max_connections);
 
   struct DetachResult {
     bool last_connection = false;
     bool was_visible = false;  // announce user_status offline only if so
+    PresenceSeq seq = 0;       // that announcement's number
   };
   DetachResult detach(UserId user, unsigned worker);
 
@@ -52,14 +64,19 @@ class PresenceRegistry {
     bool became_invisible = false;  // announce user_status offline
     bool became_visible = false;    // announce user_status online
     bool visible_now = false;       // announce the presence event
+    PresenceSeq status_seq = 0;     // the user_status announcement's number
+    PresenceSeq presence_seq = 0;   // the presence event's number
   };
   StatusChange set_status(UserId user, PresenceStatus status, std::optional<std::string> data);
 
-  // Bit i set: worker i holds at least one connection of the user.
-  std::uint64_t workers_of(UserId user) const;
+  WorkerList workers_of(UserId user) const;
+
+  // The online count and the last presence event it reflects, read together
+  // (a `connected` welcome carries the count and remembers the number).
+  PresenceSnapshot snapshot() const { return ledger_.snapshot(); }
 
   // The seed's monitoring calls (its ConnectionManager), as a C++ API.
-  std::int64_t online_count() const { return online_.load(std::memory_order_relaxed); }
+  std::int64_t online_count() const { return ledger_.online_count(); }
   std::int64_t connection_count() const { return connections_.load(std::memory_order_relaxed); }
   bool is_user_online(UserId user) const;        // visible online
   int user_connections_count(UserId user) const;  // 0 for an invisible user
@@ -68,9 +85,13 @@ class PresenceRegistry {
   std::vector<UserPresence> online_users(std::size_t offset = 0, std::size_t limit = SIZE_MAX) const;
 
  private:
+  struct WorkerCount {
+    unsigned worker;
+    int connections;
+  };
   struct Entry {
     int connections = 0;
-    std::array<std::uint16_t, kMaxWorkers> per_worker{};
+    boost::container::small_vector<WorkerCount, 2> per_worker;
     PresenceStatus status = PresenceStatus::online;
     std::optional<std::string> status_data;
     bool visible() const { return connections > 0 && status != PresenceStatus::offline; }
@@ -86,7 +107,7 @@ class PresenceRegistry {
   }
 
   std::array<Shard, kShards> shards_;
-  std::atomic<std::int64_t> online_{0};
+  PresenceLedger ledger_;
   std::atomic<std::int64_t> connections_{0};
 };
 

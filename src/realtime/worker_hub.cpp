@@ -5,6 +5,12 @@
 namespace herald::realtime {
 
 namespace {
+// A presence event older than the connection's `connected` snapshot is
+// already in the count it was welcomed with.
+bool before_snapshot(const cluster::Target& t, const Connection& c) {
+  return t.presence_seq != 0 && t.presence_seq <= c.presence_from;
+}
+
 void erase_one(std::vector<Connection*>& v, Connection* c) {
   auto it = std::find(v.begin(), v.end(), c);
   if (it != v.end()) {
@@ -82,7 +88,7 @@ std::size_t WorkerHub::deliver_to_context(const cluster::Target& t,
   std::size_t n = 0;
   auto recipients = it->second;
   for (Connection* c : recipients) {
-    if (c->user == t.exclude_user) continue;
+    if (c->user == t.exclude_user || before_snapshot(t, *c)) continue;
     if (c->send(frame, t.type) == net::SendResult::queued) ++n;
   }
   return n;
@@ -117,7 +123,7 @@ std::size_t WorkerHub::deliver_run_to_all(std::span<const Broadcast> run) {
   for (auto& [user, conns] : by_user_) {
     for (Connection* c : conns) {
       for (const Broadcast& b : run) {
-        if (user == b.target.exclude_user) continue;
+        if (user == b.target.exclude_user || before_snapshot(b.target, *c)) continue;
         if (c->send(b.frame, b.target.type) == net::SendResult::queued) ++n;
       }
     }

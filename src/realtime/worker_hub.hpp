@@ -16,8 +16,15 @@
 #include "cluster/broker.hpp"
 #include "realtime/broadcast_window.hpp"
 #include "realtime/connection.hpp"
+#include "realtime/presence_order.hpp"
 
 namespace herald::realtime {
+
+// One frame on its way to a target.
+struct Delivery {
+  cluster::Target target;
+  cluster::SharedFrame frame;
+};
 
 class WorkerHub {
  public:
@@ -42,6 +49,9 @@ class WorkerHub {
   const BroadcastFlush& last_broadcast_flush() const { return last_flush_; }
   void set_last_broadcast_flush(const BroadcastFlush& flush) { last_flush_ = flush; }
 
+  // Presence events arrive here in any order and leave in number order.
+  PresenceOrder<Delivery>& presence_order() { return presence_order_; }
+
   // For the once-a-second sweep (token expiry) and shutdown.
   void for_each(const std::function<void(Connection&)>& fn);
   std::size_t size() const { return all_.size(); }
@@ -51,12 +61,10 @@ class WorkerHub {
   std::size_t deliver_to_all(const cluster::Target& t, const cluster::SharedFrame& frame);
   std::size_t deliver_to_context(const cluster::Target& t, const cluster::SharedFrame& frame);
 
-  struct Broadcast {
-    cluster::Target target;
-    cluster::SharedFrame frame;
-  };
+  using Broadcast = Delivery;
   std::size_t deliver_run_to_all(std::span<const Broadcast> run);
 
+  PresenceOrder<Delivery> presence_order_;
   std::vector<Broadcast> pending_broadcasts_;
   BroadcastFlush last_flush_;
   std::unordered_map<ConnectionId, std::shared_ptr<Connection>> all_;

@@ -251,37 +251,71 @@ def test_inband_auth_extends_expiry(herald):
     run(body())
 
 
-def _status_sequence(batch_ms):
-    """Joins users 2..6 one after another (with a pause shorter than the batch
-    window) while user 1 watches; returns what user 1 saw and what 6 saw."""
-    async def body(herald):
+async def _statuses(ws, n):
+    out = []
+    while len(out) < n:
+        st = await recv_type(ws, "user_status")
+        out.append((st["data"]["user_id"], st["data"]["status"]))
+    await assert_none(ws, "user_status", 0.4)  # and nothing more
+    return out
+
+
+def _joins_seen(herald_factory, batch_ms):
+    """Joins users 2..6 one after another, 2 ms apart (inside one window when
+    batching), while user 1 watches, on a server with this window. Each
+    connection must see exactly the joins after its own `connected`, in
+    order (PROTOCOL.md 5): the watcher all five, joiner k those of k+1..6."""
+    herald = herald_factory("--broadcast-batch-ms", str(batch_ms))
+
+    async def body():
         watcher = await connect(herald, 1)
         joiners = []
         for uid in range(2, 7):
             joiners.append(await connect(herald, uid))
             await asyncio.sleep(0.002)
-        seen = []
-        while len(seen) < 5:
-            st = await recv_type(watcher, "user_status")
-            seen.append((st["data"]["user_id"], st["data"]["status"]))
-        # No one hears about their own join (a joiner may hear about joins
-        # a few milliseconds older than its own: they share its window).
+        assert await _statuses(watcher, 5) == [(uid, "online") for uid in range(2, 7)]
         for uid, ws in zip(range(2, 7), joiners):
-            await assert_none(ws, "user_status", 0.05, pred=lambda m, uid=uid: m["data"]["user_id"] == uid)
+            assert ws.welcome["data"]["online_count"] == uid
+            later = [(j, "online") for j in range(uid + 1, 7)]
+            assert await _statuses(ws, len(later)) == later, uid
         for ws in joiners + [watcher]:
             await ws.close()
-        return seen
-    return body
+
+    run(body())
 
 
-def test_broadcasts_batched_keep_order_and_exclusions(herald_factory):
-    # The default window (20 ms): the five joins arrive together, in order.
-    herald = herald_factory()
-    seen = asyncio.run(_status_sequence(20)(herald))
-    assert seen == [(uid, "online") for uid in range(2, 7)]
+def test_batched_broadcasts_are_exact_per_connection(herald_factory):
+    _joins_seen(herald_factory, 20)
 
 
-def test_broadcasts_unbatched_when_window_is_zero(herald_factory):
-    herald = herald_factory("--broadcast-batch-ms", "0")
-    seen = asyncio.run(_status_sequence(0)(herald))
-    assert seen == [(uid, "online") for uid in range(2, 7)]
+def test_unbatched_broadcasts_are_exact_per_connection(herald_factory):
+    _joins_seen(herald_factory, 0)
+
+
+def _first_after_join(herald_factory, *flags, pause):
+    """What the watcher receives first after a join when it pings `pause`
+    seconds later: a pong (a message to one user is never delayed) or the
+    user_status (a broadcast, which waits for its window)."""
+    herald = herald_factory(*flags)
+
+    async def body():
+        watcher = await connect(herald, 1)
+        joiner = await connect(herald, 2)
+        await asyncio.sleep(pause)
+        await send(watcher, {"type": "ping"})
+        first = (await recv_json(watcher))["type"]
+        second = (await recv_json(watcher))["type"]
+        await joiner.close(); await watcher.close()
+        return first, second
+
+    return run(body())
+
+
+def test_a_broadcast_waits_for_its_window(herald_factory):
+    assert _first_after_join(herald_factory, "--broadcast-batch-ms", "1000",
+                             "--broadcast-batch-max-ms", "1000", pause=0) == ("pong", "user_status")
+
+
+def test_without_a_window_a_broadcast_leaves_at_once(herald_factory):
+    assert _first_after_join(herald_factory, "--broadcast-batch-ms", "0",
+                             pause=0.3) == ("user_status", "pong")

@@ -1,0 +1,131 @@
+"""Presence is exact for every connection (PROTOCOL.md 5), with batching on
+and two workers: each connection receives exactly the user_status
+transitions applied after its own `connected` snapshot, in order, none
+missing and none repeated. So the seed client's arithmetic (online_count,
++1 per online, -1 per offline) equals /online/count at quiescence on every
+connection, and no stream shows the same status twice in a row for a user.
+"""
+import asyncio
+import json
+import random
+import time
+
+import websockets
+
+from wsutil import connect, run
+
+
+class Counted:
+    """One connection that keeps the seed client's online counter."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.user = ws.welcome["data"]["user_id"]
+        self.count = ws.welcome["data"]["online_count"]
+        self.last = {}        # subject -> last status seen
+        self.repeats = []     # (subject, status) seen twice in a row
+        self.self_events = 0  # events about its own user (must be none)
+        self.received = 0
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self):
+        try:
+            async for raw in self.ws:
+                msg = json.loads(raw)
+                if msg.get("type") != "user_status":
+                    continue
+                self.received += 1
+                d = msg["data"]
+                subject, status = d["user_id"], d["status"]
+                if subject == self.user:
+                    self.self_events += 1
+                if self.last.get(subject) == status:
+                    self.repeats.append((subject, status))
+                self.last[subject] = status
+                self.count += 1 if status == "online" else -1
+        except websockets.ConnectionClosed:
+            pass
+
+    async def close(self, abrupt=False):
+        if abrupt:
+            self.ws.transport.abort()
+        else:
+            await self.ws.close()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def _quiet_count(srv, conns, deadline_s=15):
+    """Waits (bounded) until the server's count is steady and every counter
+    has caught up with it; returns the server's count."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        truth = srv.get("/api/v1/online/count", srv.token(999999)).json()["online_count"]
+        if all(c.count == truth for c in conns) or time.monotonic() > deadline:
+            return truth
+        await asyncio.sleep(0.2)
+
+
+def test_churn_keeps_every_connections_count_exact(herald_factory):
+    srv = herald_factory()  # two workers, the default 20 ms broadcast window
+    rng = random.Random(9)
+
+    async def body():
+        observers = [Counted(await connect(srv, 10_000 + i)) for i in range(5)]
+        tabs = {}  # user -> [Counted]
+        everyone = list(observers)
+        users = list(range(1, 81))
+        end = time.monotonic() + 8
+        pending = set()
+        while time.monotonic() < end:
+            for _ in range(8):  # about 160 opens and closes a second
+                u = rng.choice(users)
+                open_tabs = tabs.setdefault(u, [])
+                if len(open_tabs) < 4 and (not open_tabs or rng.random() < 0.5):
+                    async def open_tab(u=u):
+                        c = Counted(await connect(srv, u))
+                        tabs[u].append(c)
+                        everyone.append(c)
+                    pending.add(asyncio.create_task(open_tab()))
+                else:
+                    c = open_tabs.pop(rng.randrange(len(open_tabs)))
+                    everyone.remove(c)
+                    pending.add(asyncio.create_task(c.close(abrupt=rng.random() < 0.3)))
+            pending = {t for t in pending if not t.done()}
+            await asyncio.sleep(0.05)
+        await asyncio.gather(*pending)
+
+        truth = await _quiet_count(srv, everyone)
+        online = {u for u, t in tabs.items() if t} | {o.user for o in observers}
+        assert truth == len(online)
+        wrong = [(c.user, c.count) for c in everyone if c.count != truth]
+        assert not wrong, f"{len(wrong)} of {len(everyone)} counters differ from {truth}: {wrong[:10]}"
+        assert not [c.repeats for c in everyone if c.repeats]
+        assert all(c.self_events == 0 for c in everyone)
+        assert all(o.received > 50 for o in observers)  # the churn was seen
+        for c in everyone:
+            await c.close()
+
+    run(body(), timeout=90)
+
+
+def test_join_storm_delivers_each_status_exactly_once(herald_factory):
+    srv = herald_factory()
+    n = 400
+
+    async def body():
+        conns = []
+
+        async def join(u):
+            conns.append(Counted(await connect(srv, u)))
+
+        for start in range(1, n + 1, 100):  # 100 at once, back to back
+            await asyncio.gather(*(join(u) for u in range(start, start + 100)))
+        truth = await _quiet_count(srv, conns)
+        assert truth == n
+        # Each user hears of exactly the users who joined after its snapshot.
+        assert sum(c.received for c in conns) == n * (n - 1) // 2
+        assert all(c.count == n and not c.repeats for c in conns)
+        for c in conns:
+            await c.close()
+
+    run(body(), timeout=90)
