@@ -10,7 +10,8 @@
 #include "api/context.hpp"
 #include "auth/password.hpp"
 #include "auth/secrets.hpp"
-#include "realtime/hub.hpp"
+#include "realtime/presence_registry.hpp"
+#include "realtime/user_directory.hpp"
 #include "store/async.hpp"
 #include "util/clock.hpp"
 
@@ -146,7 +147,7 @@ void add_account_routes(Router& router, ApiContext& ctx) {
     };
     auto created = co_await store::write(ctx.storage, std::move(create));
     if (!created) co_return error_response(409, "Username already registered");
-    ctx.hub.directory().put(created->id, created->username, Seq{0}, std::nullopt);
+    ctx.directory.put(created->id, created->username, Seq{0}, std::nullopt);
     boost::json::object o;
     o["id"] = raw(created->id);
     o["username"] = created->username;
@@ -211,7 +212,7 @@ void add_account_routes(Router& router, ApiContext& ctx) {
     if (!owner || *owner != claims->user_id) {
       co_return error_response(401, "Refresh token already used or revoked");
     }
-    auto entry = ctx.hub.directory().find(claims->user_id);
+    auto entry = ctx.directory.find(claims->user_id);
     std::string name = entry ? entry->username : claims->username.value_or("");
     co_return co_await issue_tokens(ctx, claims->user_id, name);
   });
@@ -221,7 +222,7 @@ void add_account_routes(Router& router, ApiContext& ctx) {
     if (!claims) co_return claims.error();
     UserId id = claims->user_id;
     std::string name = claims->username.value_or("user" + std::to_string(raw(id)));
-    if (ctx.hub.directory().contains(id)) {  // known: a read, not a write job
+    if (ctx.directory.contains(id)) {  // known: a read, not a write job
       auto lookup = [id](store::Database& db) { return db.get_user(id); };
       auto known = co_await store::read(ctx.storage, std::move(lookup));
       if (known) co_return json_response(200, boost::json::serialize(user_json(*known)));
@@ -231,8 +232,8 @@ void add_account_routes(Router& router, ApiContext& ctx) {
       return db.ensure_user(id, name, util::unix_ms_now());
     };
     auto user = co_await store::write(ctx.storage, std::move(ensure));
-    if (!ctx.hub.directory().contains(id)) {
-      ctx.hub.directory().put(id, user.username, user.last_seq, user.last_seen_ms);
+    if (!ctx.directory.contains(id)) {
+      ctx.directory.put(id, user.username, user.last_seq, user.last_seen_ms);
     }
     co_return json_response(200, boost::json::serialize(user_json(user)));
   });

@@ -17,7 +17,8 @@ namespace herald::store {
 class StorageRunner;
 }
 namespace herald::realtime {
-class Hub;
+class PresenceRegistry;
+class UserDirectory;
 }
 
 namespace herald::api {
@@ -34,7 +35,9 @@ struct ApiContext {
   boost::asio::thread_pool& cpu_pool;
   const auth::JwtVerifier& verifier;
   const auth::JwtIssuer& issuer;
-  realtime::Hub& hub;
+  // Who is online (6.1) and every user the server has admitted.
+  const realtime::PresenceRegistry& registry;
+  realtime::UserDirectory& directory;
   auth::LoginThrottle& login_throttle;
   std::int64_t access_ttl_s = 3600;
   std::int64_t refresh_ttl_s = 30 * 86400;

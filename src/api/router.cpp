@@ -2,6 +2,10 @@
 
 #include <charconv>
 
+#include <spdlog/spdlog.h>
+
+#include "store/database.hpp"
+
 namespace herald::api {
 
 namespace {
@@ -32,6 +36,21 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
   routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler)});
 }
 
+// A handler's failure is answered here, in the API's own terms: storage
+// that cannot be reached is 503 (the client may retry), anything else 500.
+// The transport only ever sees a Response.
+boost::asio::awaitable<Response> Router::run_handler(const Handler& handler, Request& request) {
+  try {
+    co_return co_await handler(request);
+  } catch (const store::StorageError& e) {
+    spdlog::error("storage error on {} {}: {}", request.method, request.path, e.what());
+    co_return error_response(503, "Storage unavailable");
+  } catch (const std::exception& e) {
+    spdlog::error("handler error on {} {}: {}", request.method, request.path, e.what());
+    co_return error_response(500, "Internal Server Error");
+  }
+}
+
 boost::asio::awaitable<Response> Router::route(Request& request) const {
   auto segments = split_path(request.path);
   bool path_matched = false;
@@ -55,7 +74,7 @@ boost::asio::awaitable<Response> Router::route(Request& request) const {
       co_return validation_error("path", "id", "value is not a valid integer");
     }
     request.params = std::move(params);
-    co_return co_await route.handler(request);
+    co_return co_await run_handler(route.handler, request);
   }
   co_return error_response(path_matched ? 405 : 404, path_matched ? "Method Not Allowed" : "Not Found");
 }

@@ -13,6 +13,7 @@ namespace herald::api {
 class Router {
  public:
   void add(std::string method, std::string pattern, Handler handler);
+  // Never throws: a failing handler becomes a 503 (storage) or 500 response.
   boost::asio::awaitable<Response> route(Request& request) const;
 
  private:
@@ -21,6 +22,7 @@ class Router {
     std::vector<std::string> segments;  // "{int}" marks a parameter
     Handler handler;
   };
+  static boost::asio::awaitable<Response> run_handler(const Handler& handler, Request& request);
   std::vector<Route> routes_;
 };
 

@@ -13,7 +13,11 @@
 #include "app/jwt_setup.hpp"
 #include "cluster/broker.hpp"
 #include "net/server.hpp"
+#include "realtime/delivery.hpp"
 #include "realtime/hub.hpp"
+#include "realtime/presence_registry.hpp"
+#include "realtime/storage_ports.hpp"
+#include "realtime/user_directory.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/storage_runner.hpp"
 #include "util/metrics.hpp"
@@ -31,11 +35,14 @@ realtime::HubOptions hub_options(const Settings& s) {
   o.rate_burst = s.rate_limit_burst;
   o.abuse_drops = s.rate_limit_abuse_drops;
   o.heartbeat_interval_s = s.heartbeat_interval_s;
-  o.broadcast_batch_ms = s.broadcast_batch_ms;
-  o.broadcast_batch_max_ms = s.broadcast_batch_max_ms;
   o.audience = s.presence_audience == "followers" ? realtime::PresenceAudience::followers
                                                   : realtime::PresenceAudience::all;
   return o;
+}
+
+realtime::BroadcastTiming broadcast_timing(const Settings& s) {
+  return {std::chrono::milliseconds(s.broadcast_batch_ms),
+          std::chrono::milliseconds(s.broadcast_batch_max_ms)};
 }
 
 net::ServerOptions server_options(const Settings& s) {
@@ -53,9 +60,9 @@ net::ServerOptions server_options(const Settings& s) {
 }
 
 // Waits until every connection has closed, or the deadline passes.
-void wait_for_drain(const realtime::Hub& hub, std::chrono::milliseconds deadline) {
+void wait_for_drain(const realtime::PresenceRegistry& registry, std::chrono::milliseconds deadline) {
   auto until = std::chrono::steady_clock::now() + deadline;
-  while (hub.registry().connection_count() > 0 && std::chrono::steady_clock::now() < until) {
+  while (registry.connection_count() > 0 && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
@@ -86,18 +93,21 @@ int serve(const Settings& settings) {
 
   unsigned worker_count = settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
   util::WorkerPool workers(worker_count);
-  realtime::Hub hub(hub_options(settings), workers, storage, verifier, directory);
-  cluster::LocalBroker broker(hub);
-  hub.set_broker(&broker);
+  realtime::PresenceRegistry registry;
+  realtime::Delivery delivery(workers, registry, broadcast_timing(settings));
+  cluster::LocalBroker broker(delivery);
+  realtime::RunnerStores stores(storage);
+  realtime::Hub hub(hub_options(settings), workers, verifier, directory, registry, delivery, broker,
+                    stores, stores);
 
   util::metrics().set_gauge_source(
-      [&hub] { return static_cast<double>(hub.registry().connection_count()); },
-      [&hub] { return static_cast<double>(hub.registry().online_count()); });
+      [&registry] { return static_cast<double>(registry.connection_count()); },
+      [&registry] { return static_cast<double>(registry.online_count()); });
   util::metrics().set_broker_up([&broker] { return broker.up(); });
 
   boost::asio::thread_pool cpu_pool(2);
   auth::LoginThrottle throttle(settings.login_max_failures, settings.login_window_s);
-  api::ApiContext api_context{storage, cpu_pool, verifier, issuer, hub, throttle,
+  api::ApiContext api_context{storage, cpu_pool, verifier, issuer, registry, directory, throttle,
                               settings.access_token_ttl_s, settings.refresh_token_ttl_s,
                               settings.api_key, nullptr};
   api_context.readiness = [&storage] {
@@ -131,7 +141,7 @@ int serve(const Settings& settings) {
   // with 1001, flush storage, exit well within 10 s.
   server.stop_accepting();
   hub.shutdown();
-  wait_for_drain(hub, std::chrono::seconds(3));
+  wait_for_drain(registry, std::chrono::seconds(3));
   workers.stop();
   workers.join();
   cpu_pool.join();

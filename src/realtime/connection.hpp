@@ -5,17 +5,29 @@
 // member is touched only from that thread, so nothing here is locked.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cluster/broker.hpp"
 #include "net/session.hpp"
+#include "protocol/error.hpp"
 #include "realtime/rate_limiter.hpp"
 #include "util/ids.hpp"
 
 namespace herald::realtime {
 
-class Hub;
+class Connection;
+class WorkerPosts;
+
+// Hears what arrives on a connection (the Hub).
+class ConnectionEvents {
+ public:
+  virtual ~ConnectionEvents() = default;
+  virtual void on_message(Connection& c, std::string_view text) = 0;
+  virtual void on_closed(Connection& c, std::uint16_t code) = 0;
+};
 
 // A typing indicator this connection has switched on, remembered so a
 // disconnect can switch it off for its audience (PROTOCOL.md 4).
@@ -28,14 +40,18 @@ struct TypingIndicator {
 class Connection final : public net::SessionObserver,
                          public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Hub& hub, std::shared_ptr<net::Session> session, RateLimiter limiter)
-      : limiter(limiter), hub_(hub), session_(std::move(session)) {}
+  Connection(ConnectionEvents& events, WorkerPosts& posts, std::shared_ptr<net::Session> session,
+             RateLimiter limiter)
+      : limiter(limiter), events_(events), posts_(posts), session_(std::move(session)) {}
 
   void on_text(std::string_view text) override;
   void on_closed(std::uint16_t code) override;
 
   // Sends one frame, counting it; on overflow the session closes with 4010.
   net::SendResult send(const cluster::SharedFrame& frame, std::string_view type);
+  // An `error` frame (PROTOCOL.md 3); `ref` echoes the client_msg_id.
+  void send_error(protocol::ErrorCode code, std::string_view message,
+                  const std::optional<std::string>& ref = std::nullopt);
   void close(net::CloseCode code, std::string_view reason);
   bool open() const { return session_ && session_->is_open(); }
   ConnectionId id() const { return session_->id(); }
@@ -45,7 +61,7 @@ class Connection final : public net::SessionObserver,
   UserId user{};
   std::string username;
   std::int64_t token_expires_at = 0;  // unix seconds
-  bool attached = false;  // counted in the registry and WorkerHub
+  bool attached = false;  // counted in the registry and the worker's tables
   // The last presence event its `connected` snapshot reflects: it receives
   // only the ones numbered after (PROTOCOL.md 5).
   std::uint64_t presence_from = 0;
@@ -55,7 +71,8 @@ class Connection final : public net::SessionObserver,
   std::vector<TypingIndicator> typing;
 
  private:
-  Hub& hub_;
+  ConnectionEvents& events_;
+  WorkerPosts& posts_;
   std::shared_ptr<net::Session> session_;
 };
 

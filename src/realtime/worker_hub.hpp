@@ -21,7 +21,7 @@
 namespace herald::realtime {
 
 // One frame on its way to a target.
-struct Delivery {
+struct Outgoing {
   cluster::Target target;
   cluster::SharedFrame frame;
 };
@@ -50,7 +50,7 @@ class WorkerHub {
   void set_last_broadcast_flush(const BroadcastFlush& flush) { last_flush_ = flush; }
 
   // Presence events arrive here in any order and leave in number order.
-  PresenceOrder<Delivery>& presence_order() { return presence_order_; }
+  PresenceOrder<Outgoing>& presence_order() { return presence_order_; }
 
   // For the once-a-second sweep (token expiry) and shutdown.
   void for_each(const std::function<void(Connection&)>& fn);
@@ -61,10 +61,10 @@ class WorkerHub {
   std::size_t deliver_to_all(const cluster::Target& t, const cluster::SharedFrame& frame);
   std::size_t deliver_to_context(const cluster::Target& t, const cluster::SharedFrame& frame);
 
-  using Broadcast = Delivery;
+  using Broadcast = Outgoing;
   std::size_t deliver_run_to_all(std::span<const Broadcast> run);
 
-  PresenceOrder<Delivery> presence_order_;
+  PresenceOrder<Outgoing> presence_order_;
   std::vector<Broadcast> pending_broadcasts_;
   BroadcastFlush last_flush_;
   std::unordered_map<ConnectionId, std::shared_ptr<Connection>> all_;

@@ -1,0 +1,55 @@
+#pragma once
+// What the real-time flows need from the rest of the server, as small
+// interfaces. The server wires them to util::WorkerPool, the storage
+// runner and Delivery; the unit tests wire them to fakes, so every flow is
+// tested without sockets, threads or SQLite.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "store/database.hpp"
+#include "util/ids.hpp"
+
+namespace herald::realtime {
+
+class Connection;
+
+// Runs closures on a worker's thread, in order with the caller's other posts.
+class WorkerPosts {
+ public:
+  virtual ~WorkerPosts() = default;
+  virtual void post(unsigned worker, std::function<void()> fn) = 0;
+};
+
+// Stores a chat (both mailboxes). Exactly one of the callbacks runs, on a
+// storage thread: `stored` only once the chat is committed (an `ack` must
+// never precede its commit), `failed` when it could not be stored.
+class ChatStore {
+ public:
+  virtual ~ChatStore() = default;
+  virtual void store_chat(store::ChatInsert chat,
+                          std::function<void(const store::ChatInsertResult&)> stored,
+                          std::function<void(const std::string& error)> failed) = 0;
+};
+
+// Writes nobody waits for: a user first seen in a token, a last_seen.
+class UserStore {
+ public:
+  virtual ~UserStore() = default;
+  virtual void remember_user(UserId user, const std::string& username, std::int64_t now_ms) = 0;
+  virtual void remember_last_seen(UserId user, std::int64_t when_ms) = 0;
+};
+
+// The per-worker tables of connections (WorkerHub), seen from the flows.
+// Called on the connection's own worker.
+class ConnectionTables {
+ public:
+  virtual ~ConnectionTables() = default;
+  virtual void add(const std::shared_ptr<Connection>& c) = 0;
+  virtual void remove(Connection& c) = 0;
+  virtual void subscribe(Connection& c, const std::string& context) = 0;
+  virtual void unsubscribe(Connection& c, const std::string& context) = 0;
+};
+
+}  // namespace herald::realtime

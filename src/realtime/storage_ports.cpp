@@ -1,0 +1,61 @@
+#include "realtime/storage_ports.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "store/storage_runner.hpp"
+
+namespace herald::realtime {
+
+void RunnerStores::store_chat(store::ChatInsert chat,
+                              std::function<void(const store::ChatInsertResult&)> stored,
+                              std::function<void(const std::string& error)> failed) {
+  store::StorageJob job;
+  job.work = [chat = std::move(chat), stored = std::move(stored)](
+                 store::Database& db) mutable -> std::function<void()> {
+    auto result = db.insert_chat(chat);
+    // The completion: runs after the COMMIT.
+    return [result, stored = std::move(stored)] { stored(result); };
+  };
+  job.fail = [failed = std::move(failed)](std::exception_ptr error) {
+    std::string what = "unknown error";
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    failed(what);
+  };
+  runner_.write(std::move(job));
+}
+
+// Both are background jobs: nobody waits on them, so a connection storm
+// costs a commit per gathering window. The writer keeps one queue in
+// order, so a new user's row commits before any chat that names them.
+void RunnerStores::remember_user(UserId user, const std::string& username, std::int64_t now_ms) {
+  store::StorageJob job;
+  job.work = [user, username, now_ms](store::Database& db) -> std::function<void()> {
+    db.add_user_if_absent(user, username, now_ms);
+    return {};
+  };
+  job.fail = [user](std::exception_ptr) {
+    spdlog::warn("could not store new user={}; kept in memory", raw(user));
+  };
+  job.background = true;
+  runner_.write(std::move(job));
+}
+
+void RunnerStores::remember_last_seen(UserId user, std::int64_t when_ms) {
+  store::StorageJob job;
+  job.work = [user, when_ms](store::Database& db) -> std::function<void()> {
+    db.set_last_seen(user, when_ms);
+    return {};
+  };
+  job.fail = [user](std::exception_ptr) {
+    spdlog::warn("could not persist last_seen user={}", raw(user));
+  };
+  job.background = true;
+  runner_.write(std::move(job));
+}
+
+}  // namespace herald::realtime

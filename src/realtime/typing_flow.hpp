@@ -1,0 +1,41 @@
+#pragma once
+// Typing indicators and context subscriptions (PROTOCOL.md 4). Typing goes
+// to every connection of `to_user_id` when given, otherwise to the other
+// users' connections subscribed to the context; never back to the sender.
+// Indicators switched on are remembered per connection (at most
+// kMaxRememberedTyping) so a disconnect switches them off for the same
+// audience.
+#include <cstddef>
+
+#include "cluster/broker.hpp"
+#include "protocol/client_messages.hpp"
+
+namespace herald::realtime {
+
+class Connection;
+class ConnectionTables;
+class UserDirectory;
+
+class TypingFlow {
+ public:
+  // Bounds the memory a connection can pin with distinct typing contexts.
+  static constexpr std::size_t kMaxRememberedTyping = 32;
+
+  TypingFlow(std::size_t max_subscriptions, const UserDirectory& directory,
+             ConnectionTables& tables, cluster::Broker& broker)
+      : max_subscriptions_(max_subscriptions), directory_(directory), tables_(tables), broker_(broker) {}
+
+  void typing(Connection& c, const protocol::Typing& m);
+  // The connection is closing: its audiences see its indicators switch off.
+  void stop_typing(Connection& c);
+  void subscribe(Connection& c, const protocol::Subscribe& m);
+  void unsubscribe(Connection& c, const protocol::Unsubscribe& m);
+
+ private:
+  std::size_t max_subscriptions_;
+  const UserDirectory& directory_;
+  ConnectionTables& tables_;
+  cluster::Broker& broker_;
+};
+
+}  // namespace herald::realtime
