@@ -20,7 +20,6 @@
 #include "net/server_state.hpp"
 #include "net/ws_connection.hpp"
 #include "net/ws_handshake.hpp"
-#include "store/database.hpp"
 
 namespace herald::net {
 
@@ -161,16 +160,8 @@ asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string 
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
     api::Request request = to_api(req, remote);
-    api::Response response;
-    try {
-      response = co_await state->router.route(request);
-    } catch (const store::StorageError& e) {
-      spdlog::error("storage error on {} {}: {}", request.method, request.path, e.what());
-      response = api::error_response(503, "Storage unavailable");
-    } catch (const std::exception& e) {
-      spdlog::error("handler error on {} {}: {}", request.method, request.path, e.what());
-      response = api::error_response(500, "Internal Server Error");
-    }
+    // The router answers every failure itself (503, 500): it never throws.
+    api::Response response = co_await state->router.route(request);
     auto res = to_beast(response, version, keep_alive);
     auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     if (wec || !keep_alive) break;

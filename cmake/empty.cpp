@@ -1,1 +1,0 @@
-// Placeholder for a module that has no sources yet.
