@@ -82,11 +82,15 @@ std::string_view path_of(std::string_view target) {
 }
 
 // Answers the upgrade with 101 and hands the socket to a WsConnection, or
-// answers 400/403/404 and returns false.
+// answers 400/403/404/426 and returns false.
 asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastRequest& req,
                               const std::string& remote, Server::State& state, unsigned worker) {
   auto refuse = [&](http::status status, std::string_view detail) -> asio::awaitable<bool> {
     api::Response r = api::error_response(static_cast<int>(status), detail);
+    // RFC 6455 4.4: a version we do not speak is answered with the one we do.
+    if (status == http::status::upgrade_required) {
+      r.headers.emplace_back("Sec-WebSocket-Version", std::string(kWebSocketVersion));
+    }
     auto res = to_beast(r, req.version(), false);
     co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     co_return false;
@@ -96,9 +100,17 @@ asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastR
     spdlog::info("ws refused origin={}", std::string(req[http::field::origin]));
     co_return co_await refuse(http::status::forbidden, "Origin not allowed");
   }
+  if (req.method() != http::verb::get) {
+    co_return co_await refuse(http::status::bad_request, "WebSocket upgrade must be a GET");
+  }
+  // Absent counts as wrong too: the client learns the version either way.
+  if (req[http::field::sec_websocket_version] != kWebSocketVersion) {
+    co_return co_await refuse(http::status::upgrade_required, "Unsupported Sec-WebSocket-Version");
+  }
   std::string_view key = req[http::field::sec_websocket_key];
-  if (req[http::field::sec_websocket_version] != "13" || key.empty() || req.method() != http::verb::get) {
-    co_return co_await refuse(http::status::bad_request, "Bad WebSocket upgrade request");
+  if (!valid_websocket_key(key)) {
+    co_return co_await refuse(http::status::bad_request,
+                              "Sec-WebSocket-Key must be the base64 encoding of 16 bytes");
   }
   std::string response =
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
