@@ -30,6 +30,8 @@ struct Settings {
 
   std::size_t max_message_bytes = 65536;
   std::size_t max_http_body_bytes = 1048576;
+  int http_header_timeout_s = 10;  // a request's whole header must arrive within this
+  int http_idle_timeout_s = 15;    // a keep-alive connection waits this long for the next request
   double rate_limit_per_s = 20;
   double rate_limit_burst = 40;
   int rate_limit_abuse_drops = 10;  // drops within a minute -> close 1008

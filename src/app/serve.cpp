@@ -49,6 +49,8 @@ net::ServerOptions server_options(const Settings& s) {
   o.transport.max_queue_messages = s.max_queue_messages;
   o.transport.heartbeat_interval_s = s.heartbeat_interval_s;
   o.transport.heartbeat_timeout_s = s.heartbeat_timeout_s;
+  o.http_header_timeout_s = s.http_header_timeout_s;
+  o.http_idle_timeout_s = s.http_idle_timeout_s;
   return o;
 }
 

@@ -26,6 +26,8 @@ struct ServerOptions {
   std::size_t max_http_body_bytes = 1024 * 1024;
   std::vector<std::string> allowed_origins;  // empty: any origin
   TransportLimits transport;
+  int http_header_timeout_s = 10;  // a request's whole header, from its start
+  int http_idle_timeout_s = 15;    // keep-alive wait for the next request
 };
 
 class Server {
