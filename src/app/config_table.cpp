@@ -49,6 +49,14 @@ const std::array kFields{
                  &S::http_header_timeout_s},
     SettingField{"http_idle_timeout_s", "--http-idle-timeout",
                  "Seconds a keep-alive HTTP connection may wait for its next request", &S::http_idle_timeout_s},
+    SettingField{"max_connections", "--max-connections",
+                 "Open TCP connections (HTTP and WebSocket) in all; more are answered 503 and closed;"
+                 " 0 = the open-file limit minus a reserve",
+                 &S::max_connections},
+    SettingField{"max_connections_per_address", "--max-connections-per-address",
+                 "Open TCP connections from one client address (IPv6: one /64); more are answered 503"
+                 " and closed; 0 = no cap (behind a reverse proxy)",
+                 &S::max_connections_per_address},
     SettingField{"rate_limit_per_s", "--rate-limit", "Messages per second allowed per connection",
                  &S::rate_limit_per_s},
     SettingField{"rate_limit_burst", "--rate-burst", "Burst of messages allowed above the rate",

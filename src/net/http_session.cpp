@@ -127,7 +127,8 @@ asio::awaitable<void> linger_close(Stream& stream) {
 // Answers the upgrade with 101 and hands the socket to a WsConnection, or
 // answers 400/403/404/426 and returns false.
 asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastRequest& req,
-                              const std::string& remote, Server::State& state, unsigned worker) {
+                              const std::string& remote, ConnectionSlot& slot, Server::State& state,
+                              unsigned worker) {
   auto refuse = [&](http::status status, std::string_view detail) -> asio::awaitable<bool> {
     api::Response r = api::error_response(static_cast<int>(status), detail);
     // RFC 6455 4.4: a version we do not speak is answered with the one we do.
@@ -163,7 +164,7 @@ asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastR
   std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
   ConnectionId id{state.next_connection_id.fetch_add(1, std::memory_order_relaxed)};
   auto session = std::make_shared<WsConnection>(stream.release_socket(), worker, id,
-                                                state.options.transport);
+                                                state.options.transport, std::move(slot));
   // The 101 goes out with the first frames (`connected`, or the close of a
   // refused token) in one write: one system call and one TCP segment less.
   session->send_handshake_response(std::move(response));
@@ -192,7 +193,8 @@ api::Request to_api(BeastRequest& req, std::string remote) {
 }  // namespace
 
 asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string remote,
-                                       std::shared_ptr<Server::State> state, unsigned worker) {
+                                       ConnectionSlot slot, std::shared_ptr<Server::State> state,
+                                       unsigned worker) {
   Stream stream(std::move(socket));
   beast::flat_buffer buffer;
   const auto header_timeout = std::chrono::seconds(state->options.http_header_timeout_s);
@@ -235,8 +237,8 @@ asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string 
     if (ec) break;  // closed, timed out or malformed: nothing useful to answer
     BeastRequest req = parser.release();
     if (beast::websocket::is_upgrade(req)) {
-      if (co_await upgrade(stream, buffer, req, remote, *state, worker)) {
-        co_return;  // the socket now belongs to the WsConnection
+      if (co_await upgrade(stream, buffer, req, remote, slot, *state, worker)) {
+        co_return;  // the socket (and its slot) now belong to the WsConnection
       }
       linger = true;
       break;
