@@ -1,5 +1,7 @@
 #include "app/serve.hpp"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -10,6 +12,7 @@
 
 #include "api/context.hpp"
 #include "api/router.hpp"
+#include "app/data_dir.hpp"
 #include "app/descriptor_limit.hpp"
 #include "app/jwt_setup.hpp"
 #include "cluster/broker.hpp"
@@ -86,6 +89,11 @@ void wait_for_drain(const realtime::Hub& hub, std::chrono::milliseconds deadline
 }  // namespace
 
 int serve(const Settings& settings) {
+  // Before anything is created: the databases, their -wal/-shm, the data
+  // directory and the JWT secret are for this user only (data_dir.hpp).
+  ::umask(077);
+  for (const auto& line : exposed_data_paths(settings.data_dir)) spdlog::warn("{}", line);
+
   auto keys = load_jwt_keys(settings);
   if (!keys) {
     spdlog::error("jwt: {}", keys.error());
@@ -94,7 +102,10 @@ int serve(const Settings& settings) {
   auth::JwtVerifier verifier(*keys);
   auth::JwtIssuer issuer(*keys);
 
-  std::filesystem::create_directories(settings.data_dir);
+  if (auto ec = create_private_directory(settings.data_dir)) {
+    spdlog::error("cannot create data directory {}: {}", settings.data_dir, ec.message());
+    return 1;
+  }
   auto db_path = std::filesystem::path(settings.data_dir) / "herald.db";
   store::StorageRunner storage([db_path] { return std::make_unique<store::sqlite::SqliteDatabase>(db_path); },
                                2);
