@@ -48,7 +48,8 @@ if [[ -n "$herald" || -n "$peer" ]]; then
   tmp="$(mktemp -d)"
   if [[ -n "$herald" ]]; then
     "$herald" serve --port "$port" --data-dir "$tmp" --jwt-secret "$secret" --presence-audience followers \
-      --workers 1 --rate-limit 1000000 --rate-burst 1000000 --log-level warn >"$tmp/server.log" 2>&1 &
+      --workers 1 --rate-limit 1000000 --rate-burst 1000000 --max-connections-per-address 0 \
+      --log-level warn >"$tmp/server.log" 2>&1 &
   else
     "$root/bench/peers/run-peer.sh" "$peer" --port "$port" --secret "$secret" --audience followers \
       >"$tmp/server.log" 2>&1 &

@@ -30,6 +30,10 @@ struct Settings {
 
   std::size_t max_message_bytes = 65536;
   std::size_t max_http_body_bytes = 1048576;
+  int http_header_timeout_s = 10;  // a request's whole header must arrive within this
+  int http_idle_timeout_s = 15;    // a keep-alive connection waits this long for the next request
+  std::size_t max_connections = 0;  // open sockets in all; 0 = RLIMIT_NOFILE minus a reserve
+  std::size_t max_connections_per_address = 256;  // per client address (IPv6: per /64); 0 = no cap
   double rate_limit_per_s = 20;
   double rate_limit_burst = 40;
   int rate_limit_abuse_drops = 10;  // drops within a minute -> close 1008

@@ -43,6 +43,20 @@ const std::array kFields{
                  "Largest WebSocket message, all fragments counted; larger closes 1009", &S::max_message_bytes},
     SettingField{"max_http_body_bytes", "--max-http-body-bytes", "Largest HTTP request body; larger is 413",
                  &S::max_http_body_bytes},
+    SettingField{"http_header_timeout_s", "--http-header-timeout",
+                 "Seconds a request's whole header may take to arrive (from the connection's start,"
+                 " or from the first byte of a later request); slower is closed",
+                 &S::http_header_timeout_s},
+    SettingField{"http_idle_timeout_s", "--http-idle-timeout",
+                 "Seconds a keep-alive HTTP connection may wait for its next request", &S::http_idle_timeout_s},
+    SettingField{"max_connections", "--max-connections",
+                 "Open TCP connections (HTTP and WebSocket) in all; more are answered 503 and closed;"
+                 " 0 = the open-file limit minus a reserve",
+                 &S::max_connections},
+    SettingField{"max_connections_per_address", "--max-connections-per-address",
+                 "Open TCP connections from one client address (IPv6: one /64); more are answered 503"
+                 " and closed; 0 = no cap (behind a reverse proxy)",
+                 &S::max_connections_per_address},
     SettingField{"rate_limit_per_s", "--rate-limit", "Messages per second allowed per connection",
                  &S::rate_limit_per_s},
     SettingField{"rate_limit_burst", "--rate-burst", "Burst of messages allowed above the rate",

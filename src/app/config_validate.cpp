@@ -61,6 +61,8 @@ std::string validate(const Settings& s) {
 
   if (s.max_message_bytes == 0) return "--max-message-bytes: must be positive";
   if (s.max_http_body_bytes == 0) return "--max-http-body-bytes: must be positive";
+  if (s.http_header_timeout_s <= 0) return "--http-header-timeout: must be a positive number of seconds";
+  if (s.http_idle_timeout_s <= 0) return "--http-idle-timeout: must be a positive number of seconds";
   if (!(s.rate_limit_per_s > 0)) return "--rate-limit: must be positive";
   if (!(s.rate_limit_burst >= 1)) return "--rate-burst: must be at least 1";
   if (s.rate_limit_abuse_drops <= 0) return "--rate-limit-abuse-drops: must be positive";

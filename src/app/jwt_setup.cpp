@@ -1,11 +1,18 @@
+// JWT keys from settings; the generated secret is the one file here that
+// must never be readable by others, not even between its creation and a chmod.
 #include "app/jwt_setup.hpp"
 
-#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <system_error>
 
+#include "app/data_dir.hpp"
 #include "auth/secrets.hpp"
 
 namespace herald::app {
@@ -20,25 +27,80 @@ std::expected<std::string, std::string> read_file(const std::string& path) {
   return out.str();
 }
 
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+std::string errno_text() { return std::error_code(errno, std::generic_category()).message(); }
+
+// Writes `text` to a new file at `path`, created 0600 and exclusively
+// (O_EXCL: never someone else's file, never through a symlink planted
+// there), and flushed to disk. Removes what it created on failure.
+std::expected<void, std::string> write_new_private_file(const std::filesystem::path& path,
+                                                        std::string_view text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return std::unexpected("cannot create " + path.string() + ": " + errno_text());
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  const bool ok = done == text.size() && ::fsync(fd) == 0;
+  const std::string problem = ok ? "" : errno_text();
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    return std::unexpected("cannot write " + path.string() + ": " + problem);
+  }
+  return {};
+}
+
+// The secret kept in <data_dir>/jwt_secret, generated on first use. It is
+// written to a private temporary file and then linked into place, so the
+// file never exists half-written or readable by others, and two processes
+// starting at once (serve and `herald token`) agree on one secret: link()
+// fails for the second, which then reads the first's.
 std::expected<std::string, std::string> generated_secret(const std::string& data_dir) {
   namespace fs = std::filesystem;
+  if (auto ec = create_private_directory(data_dir)) {
+    return std::unexpected("cannot create data directory " + data_dir + ": " + ec.message());
+  }
+  const fs::path file = fs::path(data_dir) / "jwt_secret";
   std::error_code ec;
-  fs::create_directories(data_dir, ec);
-  fs::path file = fs::path(data_dir) / "jwt_secret";
-  if (fs::exists(file)) {
+  if (fs::exists(file, ec)) {
     auto text = read_file(file.string());
     if (!text) return text;
-    while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
-    if (!text->empty()) return text;
+    if (auto secret = trimmed(std::move(*text)); !secret.empty()) return secret;
+    // An empty file (an older version interrupted mid-write): replaced below.
   }
-  std::string secret = auth::random_hex(32);
-  {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    if (!out) return std::unexpected("cannot write " + file.string());
-    out << secret << "\n";
+  const std::string secret = auth::random_hex(32);
+  const fs::path temp = fs::path(data_dir) / ("jwt_secret.new." + std::to_string(::getpid()));
+  ::unlink(temp.c_str());  // a leftover of a crashed process that had our pid
+  if (auto written = write_new_private_file(temp, secret + "\n"); !written) {
+    return std::unexpected(written.error());
   }
-  ::chmod(file.c_str(), 0600);
-  return secret;
+  if (::link(temp.c_str(), file.c_str()) == 0) {
+    ::unlink(temp.c_str());
+    return secret;
+  }
+  const int link_errno = errno;
+  if (link_errno == EEXIST) {
+    auto text = read_file(file.string());
+    if (text) {
+      if (auto theirs = trimmed(std::move(*text)); !theirs.empty()) {
+        ::unlink(temp.c_str());
+        return theirs;  // another process got there first
+      }
+    }
+    // Still empty: put ours in its place (rename replaces atomically).
+    if (::rename(temp.c_str(), file.c_str()) == 0) return secret;
+  }
+  const std::string problem = std::error_code(link_errno, std::generic_category()).message();
+  ::unlink(temp.c_str());
+  return std::unexpected("cannot create " + file.string() + ": " + problem);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "app/serve.hpp"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -10,6 +12,8 @@
 
 #include "api/context.hpp"
 #include "api/router.hpp"
+#include "app/data_dir.hpp"
+#include "app/descriptor_limit.hpp"
 #include "app/jwt_setup.hpp"
 #include "cluster/broker.hpp"
 #include "net/server.hpp"
@@ -45,7 +49,7 @@ realtime::BroadcastTiming broadcast_timing(const Settings& s) {
           std::chrono::milliseconds(s.broadcast_batch_max_ms)};
 }
 
-net::ServerOptions server_options(const Settings& s) {
+net::ServerOptions server_options(const Settings& s, std::size_t connection_cap) {
   net::ServerOptions o;
   o.host = s.host;
   o.port = static_cast<std::uint16_t>(s.port);
@@ -56,7 +60,29 @@ net::ServerOptions server_options(const Settings& s) {
   o.transport.max_queue_messages = s.max_queue_messages;
   o.transport.heartbeat_interval_s = s.heartbeat_interval_s;
   o.transport.heartbeat_timeout_s = s.heartbeat_timeout_s;
+  o.connection_caps.per_address = s.max_connections_per_address;
+  o.connection_caps.total = connection_cap;
+  o.http_header_timeout_s = s.http_header_timeout_s;
+  o.http_idle_timeout_s = s.http_idle_timeout_s;
   return o;
+}
+
+// The global connection cap: the configured one, or what the descriptor
+// limit leaves after the reserve (descriptor_limit.hpp).
+std::size_t connection_cap(const Settings& s, unsigned workers) {
+  const std::size_t descriptors = raise_descriptor_limit();
+  const std::size_t room = default_connection_cap(descriptors, workers);
+  if (s.max_connections == 0) {
+    spdlog::info("connection caps: {} in all (open-file limit {} minus a reserve), {} per address",
+                 room, descriptors, s.max_connections_per_address);
+    return room;
+  }
+  if (s.max_connections > room) {
+    spdlog::warn("--max-connections {} exceeds what the open-file limit {} leaves ({}): descriptors "
+                 "may run out first; raise `ulimit -n` (LimitNOFILE= under systemd)",
+                 s.max_connections, descriptors, room);
+  }
+  return s.max_connections;
 }
 
 // Waits until every connection has closed, or the deadline passes.
@@ -70,6 +96,11 @@ void wait_for_drain(const realtime::PresenceRegistry& registry, std::chrono::mil
 }  // namespace
 
 int serve(const Settings& settings) {
+  // Before anything is created: the databases, their -wal/-shm, the data
+  // directory and the JWT secret are for this user only (data_dir.hpp).
+  ::umask(077);
+  for (const auto& line : exposed_data_paths(settings.data_dir)) spdlog::warn("{}", line);
+
   auto keys = load_jwt_keys(settings);
   if (!keys) {
     spdlog::error("jwt: {}", keys.error());
@@ -78,7 +109,10 @@ int serve(const Settings& settings) {
   auth::JwtVerifier verifier(*keys);
   auth::JwtIssuer issuer(*keys);
 
-  std::filesystem::create_directories(settings.data_dir);
+  if (auto ec = create_private_directory(settings.data_dir)) {
+    spdlog::error("cannot create data directory {}: {}", settings.data_dir, ec.message());
+    return 1;
+  }
   auto db_path = std::filesystem::path(settings.data_dir) / "herald.db";
   store::StorageRunner storage([db_path] { return std::make_unique<store::sqlite::SqliteDatabase>(db_path); },
                                2);
@@ -118,7 +152,10 @@ int serve(const Settings& settings) {
   api::add_online_routes(router, api_context);
   api::add_account_routes(router, api_context);
 
-  net::Server server(server_options(settings), workers, router, hub);
+  net::Server server(server_options(settings, connection_cap(settings, worker_count)), workers, router,
+                     hub);
+  util::metrics().set_tcp_connections_source(
+      [&server] { return static_cast<double>(server.open_connections()); });
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -2,9 +2,20 @@
 // through api::Router, and the WebSocket upgrade of /api/v1/ws. After the
 // 101 the socket leaves Beast for our WsConnection frame layer (lean, see
 // ws_connection.hpp), together with any bytes already read past the request.
+//
+// Deadlines, so a connection is never held for free: a request's header must
+// be complete within http_header_timeout_s of the connection's start (first
+// request) or of its first byte (later ones), however slowly it trickles in;
+// a keep-alive connection waits at most http_idle_timeout_s for that first
+// byte. Beast's basic_stream deadline is a point in time for every read
+// until it is moved, not a timeout per read, which is what makes it whole-
+// header. The body and the response get fixed, generous deadlines.
 #include "net/http_session.hpp"
 
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -30,8 +41,16 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+// A body of up to max_http_body_bytes (1 MiB) over a slow mobile link.
+constexpr auto kBodyTimeout = std::chrono::seconds(60);
+// A client that reads its response this slowly is not worth a descriptor.
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// Lingering close after an error answer (see linger_close).
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+constexpr std::size_t kMaxLingerBytes = 64 * 1024;
+// The first read of a keep-alive request: enough for a typical header.
+constexpr std::size_t kFirstReadBytes = 1024;
 
 // The stream over the worker-bound socket type, so that release_socket()
 // hands WsConnection the same socket (and reactor registration).
@@ -80,14 +99,42 @@ std::string_view path_of(std::string_view target) {
   return target.substr(0, std::min(target.find('?'), target.size()));
 }
 
+// Writes an error answer that ends the connection (Connection: close).
+asio::awaitable<void> answer_error(Stream& stream, api::Response r, unsigned version) {
+  auto res = to_beast(r, version, false);
+  stream.expires_after(kWriteTimeout);
+  co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+}
+
+// After an error answer the client may still be sending (the rest of a
+// header or body we refused, frames pipelined after an upgrade). Closing
+// with unread bytes makes the kernel reset the connection, and a client
+// still blocked writing then sees the reset instead of our answer. So: our
+// side shut down, then read and discard for a short while (RFC 9112 9.6).
+asio::awaitable<void> linger_close(Stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(kLingerTimeout);
+  std::array<char, 2048> sink;
+  for (std::size_t total = 0; total < kMaxLingerBytes;) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    total += n;
+  }
+}
+
 // Answers the upgrade with 101 and hands the socket to a WsConnection, or
-// answers 400/403/404 and returns false.
+// answers 400/403/404/426 and returns false.
 asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastRequest& req,
-                              const std::string& remote, Server::State& state, unsigned worker) {
+                              const std::string& remote, ConnectionSlot& slot, Server::State& state,
+                              unsigned worker) {
   auto refuse = [&](http::status status, std::string_view detail) -> asio::awaitable<bool> {
     api::Response r = api::error_response(static_cast<int>(status), detail);
-    auto res = to_beast(r, req.version(), false);
-    co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    // RFC 6455 4.4: a version we do not speak is answered with the one we do.
+    if (status == http::status::upgrade_required) {
+      r.headers.emplace_back("Sec-WebSocket-Version", std::string(kWebSocketVersion));
+    }
+    co_await answer_error(stream, std::move(r), req.version());
     co_return false;
   };
   if (path_of(req.target()) != "/api/v1/ws") co_return co_await refuse(http::status::not_found, "Not Found");
@@ -95,9 +142,17 @@ asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastR
     spdlog::info("ws refused origin={}", std::string(req[http::field::origin]));
     co_return co_await refuse(http::status::forbidden, "Origin not allowed");
   }
+  if (req.method() != http::verb::get) {
+    co_return co_await refuse(http::status::bad_request, "WebSocket upgrade must be a GET");
+  }
+  // Absent counts as wrong too: the client learns the version either way.
+  if (req[http::field::sec_websocket_version] != kWebSocketVersion) {
+    co_return co_await refuse(http::status::upgrade_required, "Unsupported Sec-WebSocket-Version");
+  }
   std::string_view key = req[http::field::sec_websocket_key];
-  if (req[http::field::sec_websocket_version] != "13" || key.empty() || req.method() != http::verb::get) {
-    co_return co_await refuse(http::status::bad_request, "Bad WebSocket upgrade request");
+  if (!valid_websocket_key(key)) {
+    co_return co_await refuse(http::status::bad_request,
+                              "Sec-WebSocket-Key must be the base64 encoding of 16 bytes");
   }
   std::string response =
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -108,7 +163,7 @@ asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastR
   std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
   ConnectionId id{state.next_connection_id.fetch_add(1, std::memory_order_relaxed)};
   auto session = std::make_shared<WsConnection>(stream.release_socket(), worker, id,
-                                                state.options.transport);
+                                                state.options.transport, std::move(slot));
   // The 101 goes out with the first frames (`connected`, or the close of a
   // refused token) in one write: one system call and one TCP segment less.
   session->send_handshake_response(std::move(response));
@@ -137,25 +192,55 @@ api::Request to_api(BeastRequest& req, std::string remote) {
 }  // namespace
 
 asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string remote,
-                                       std::shared_ptr<Server::State> state, unsigned worker) {
+                                       ConnectionSlot slot, std::shared_ptr<Server::State> state,
+                                       unsigned worker) {
   Stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  for (;;) {
+  const auto header_timeout = std::chrono::seconds(state->options.http_header_timeout_s);
+  const auto idle_timeout = std::chrono::seconds(state->options.http_idle_timeout_s);
+  // The first request's header is due header_timeout after accept.
+  stream.expires_after(header_timeout);
+  bool linger = false;  // closing after an error answer
+  for (bool first = true;; first = false) {
+    if (!first) {
+      if (buffer.size() == 0) {
+        // Keep-alive: wait for the next request's first bytes.
+        stream.expires_after(idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes),
+                                                       asio::as_tuple(asio::use_awaitable));
+        if (ec) break;  // closed by the client, or idle too long
+        buffer.commit(n);
+      }
+      stream.expires_after(header_timeout);
+    }
     http::request_parser<http::string_body> parser;
     parser.body_limit(state->options.max_http_body_bytes);
     parser.header_limit(kMaxHeaderBytes);
-    stream.expires_after(kIdleTimeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (!ec && !parser.is_done()) {
+      stream.expires_after(kBodyTimeout);
+      std::tie(ec, n) =
+          co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    }
+    if (ec == http::error::header_limit) {
+      co_await answer_error(stream, api::error_response(431, "Request Header Fields Too Large"), 11);
+      linger = true;
+      break;
+    }
     if (ec == http::error::body_limit) {
-      auto res = to_beast(api::error_response(413, "Request body too large"), 11, false);
-      co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      co_await answer_error(stream, api::error_response(413, "Request body too large"), 11);
+      linger = true;
       break;
     }
     if (ec) break;  // closed, timed out or malformed: nothing useful to answer
     BeastRequest req = parser.release();
     if (beast::websocket::is_upgrade(req)) {
-      co_await upgrade(stream, buffer, req, remote, *state, worker);
-      co_return;  // the socket now belongs to the WsConnection (or is refused)
+      if (co_await upgrade(stream, buffer, req, remote, slot, *state, worker)) {
+        co_return;  // the socket (and its slot) now belong to the WsConnection
+      }
+      linger = true;
+      break;
     }
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
@@ -163,11 +248,16 @@ asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string 
     // The router answers every failure itself (503, 500): it never throws.
     api::Response response = co_await state->router.route(request);
     auto res = to_beast(response, version, keep_alive);
+    stream.expires_after(kWriteTimeout);
     auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     if (wec || !keep_alive) break;
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (linger) {
+    co_await linger_close(stream);
+  } else {
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
 }
 
 }  // namespace herald::net

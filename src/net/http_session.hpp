@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "net/connection_limits.hpp"
 #include "net/server.hpp"
 #include "net/ws_connection.hpp"
 
@@ -13,8 +14,10 @@ namespace herald::net {
 
 // `socket` is bound to its worker's io_context, the type WsConnection
 // keeps, and already non-blocking; `remote` is the peer's address, as
-// accept returned it.
+// accept returned it; `slot` its place under the connection caps, held
+// until the socket closes (by the WsConnection after an upgrade).
 boost::asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string remote,
+                                              ConnectionSlot slot,
                                               std::shared_ptr<Server::State> state,
                                               unsigned worker);
 

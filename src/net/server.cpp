@@ -1,14 +1,20 @@
 #include "net/server.hpp"
 
+#include <atomic>
+#include <chrono>
+#include <string_view>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "net/http_session.hpp"
 #include "net/server_state.hpp"
+#include "util/metrics.hpp"
 #include "util/worker_pool.hpp"
 
 namespace herald::net {
@@ -33,6 +39,45 @@ bool nodelay_inherited(const WsConnection::Socket& first) {
   return inherited;
 }
 
+std::string refusal_response(std::string_view detail) {
+  const std::string body = fmt::format("{{\"detail\":\"{}\"}}", detail);
+  return fmt::format(
+      "HTTP/1.1 503 Service Unavailable\r\nServer: herald/{}\r\nContent-Type: application/json\r\n"
+      "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
+      HERALD_VERSION, body.size(), body);
+}
+
+// A refusal costs what the accept already cost and nothing more: the answer
+// is written at once on the fresh (empty) socket buffer, without reading a
+// request or waiting for the client, and the socket is closed. What the
+// client already sent is read first, so the close is a FIN, not a reset
+// that could destroy the answer.
+void refuse_at_accept(WsConnection::Socket& socket, ConnectionRefusal why) {
+  const bool per_address = why == ConnectionRefusal::per_address;
+  util::metrics().connection_refused(per_address ? "per_address" : "total");
+  static const std::string kPerAddress = refusal_response("Too many connections from this address");
+  static const std::string kTotal = refusal_response("Server is at its connection limit");
+  boost::system::error_code ec;
+  char sink[4096];
+  for (int i = 0; i < 16 && socket.available(ec) > 0 && !ec; ++i) socket.read_some(asio::buffer(sink), ec);
+  socket.write_some(asio::buffer(per_address ? kPerAddress : kTotal), ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
+
+  // One warning a minute at most: a flood of refusals must not flood the log.
+  static std::atomic<std::int64_t> last_warning_s{-60};
+  const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+  std::int64_t last = last_warning_s.load(std::memory_order_relaxed);
+  if (now_s - last >= 60 && last_warning_s.compare_exchange_strong(last, now_s)) {
+    spdlog::warn("connection refused: {} (counted in herald_connections_refused_total; "
+                 "raise --max-connections{} if legitimate)",
+                 per_address ? "too many from one address" : "server at its connection limit",
+                 per_address ? "-per-address" : "");
+  }
+}
+
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> state, unsigned worker) {
   tcp::acceptor& acceptor = *state->acceptors[worker];
   auto executor = co_await asio::this_coro::executor;
@@ -53,12 +98,19 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> state, unsigned
       continue;
     }
     boost::system::error_code ignored;
-    if (!nodelay_inherited(socket)) socket.set_option(tcp::no_delay(true), ignored);
     // Non-blocking for good now: Asio then skips its own FIONBIO at the
     // first asynchronous read, and WsConnection's direct reads and writes
     // need it anyway. One ioctl per connection instead of two.
     socket.non_blocking(true, ignored);
-    asio::co_spawn(executor, run_http_session(std::move(socket), peer.address().to_string(), state, worker),
+    auto slot = state->limiter->admit(peer.address());
+    if (!slot) {
+      refuse_at_accept(socket, slot.error());
+      continue;
+    }
+    if (!nodelay_inherited(socket)) socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(executor,
+                   run_http_session(std::move(socket), peer.address().to_string(), std::move(*slot),
+                                    state, worker),
                    asio::detached);
   }
 }
@@ -93,6 +145,8 @@ void Server::start() {
     asio::co_spawn(workers_.context(w), accept_loop(state_, w), asio::detached);
   }
 }
+
+std::size_t Server::open_connections() const { return state_->limiter->open_connections(); }
 
 void Server::stop_accepting() {
   state_->accepting.store(false);

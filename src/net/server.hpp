@@ -3,12 +3,15 @@
 // (SO_REUSEPORT, so the kernel spreads connections across workers), and
 // per connection an HTTP session that serves REST through the api::Router
 // or upgrades /api/v1/ws to a WebSocket handed to the SessionHandler.
+// A connection over the caps (connection_limits.hpp) is answered 503 at
+// accept and closed, before any session exists for it.
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "net/connection_limits.hpp"
 #include "net/session.hpp"
 
 namespace herald::api {
@@ -26,6 +29,9 @@ struct ServerOptions {
   std::size_t max_http_body_bytes = 1024 * 1024;
   std::vector<std::string> allowed_origins;  // empty: any origin
   TransportLimits transport;
+  ConnectionCaps connection_caps;
+  int http_header_timeout_s = 10;  // a request's whole header, from its start
+  int http_idle_timeout_s = 15;    // keep-alive wait for the next request
 };
 
 class Server {
@@ -39,6 +45,8 @@ class Server {
   // Stops accepting; established connections are left to the handler.
   void stop_accepting();
   std::uint16_t port() const { return bound_port_; }
+  // Open TCP connections (HTTP and WebSocket) counted against the caps.
+  std::size_t open_connections() const;
 
   struct State;  // shared with the per-connection coroutines (server.cpp)
 

@@ -1,6 +1,6 @@
 #pragma once
 // What every HTTP session of a Server shares (read-only after start, except
-// the connection id counter).
+// the connection id counter and the limiter's counts).
 #include <atomic>
 #include <memory>
 #include <vector>
@@ -14,8 +14,12 @@ namespace herald::net {
 
 struct Server::State {
   State(ServerOptions o, const api::Router& r, SessionHandler& h)
-      : options(std::move(o)), router(r), handler(h) {}
+      : options(std::move(o)),
+        limiter(ConnectionLimiter::make(options.connection_caps)),
+        router(r),
+        handler(h) {}
   ServerOptions options;
+  std::shared_ptr<ConnectionLimiter> limiter;
   const api::Router& router;
   SessionHandler& handler;
   std::atomic<std::uint64_t> next_connection_id{1};

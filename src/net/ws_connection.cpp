@@ -52,8 +52,9 @@ std::uint32_t seconds_to_ms(int s) {
 }  // namespace
 
 WsConnection::WsConnection(Socket socket, unsigned worker, ConnectionId id,
-                           const TransportLimits& limits)
+                           const TransportLimits& limits, ConnectionSlot slot)
     : socket_(std::move(socket)),
+      slot_(std::move(slot)),
       id_(id),
       limits_{clamp32(limits.max_message_bytes), clamp32(limits.max_queue_bytes),
               clamp32(limits.max_queue_messages), seconds_to_ms(limits.heartbeat_interval_s),
@@ -211,6 +212,7 @@ void WsConnection::finish(std::uint16_t code) {
   boost::system::error_code ignored;
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);  // cancels the pending wait/write; their handlers see finished_
+  slot_.release();          // the descriptor is gone: its place under the caps too
   reader_.reset();
   if (!write_in_flight_) {
     queue_.clear();

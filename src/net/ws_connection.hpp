@@ -27,6 +27,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "net/connection_limits.hpp"
 #include "net/session.hpp"
 #include "net/ws_frame.hpp"
 
@@ -43,9 +44,11 @@ class WsConnection final : public Session, public std::enable_shared_from_this<W
 
   // Takes over `socket`, keeping its reactor registration (accepted with
   // this type, so the upgrade costs no epoll_ctl/ioctl re-homing). The HTTP
-  // layer has already written the 101 response. `limits` is copied.
+  // layer has already written the 101 response. `limits` is copied. `slot`
+  // (the socket's place under the connection caps) is given back when the
+  // socket closes.
   WsConnection(Socket socket, unsigned worker, ConnectionId id,
-               const TransportLimits& limits);
+               const TransportLimits& limits, ConnectionSlot slot = {});
   ~WsConnection() override;
 
   // Starts reading and writing. `leftover` = bytes the HTTP layer read past
@@ -100,6 +103,7 @@ class WsConnection final : public Session, public std::enable_shared_from_this<W
   void on_written(const boost::system::error_code& ec);
 
   Socket socket_;
+  ConnectionSlot slot_;
   std::shared_ptr<SessionObserver> observer_;
   std::vector<OutFrame> queue_;            // [0, inflight_) are being written
   std::unique_ptr<MessageReader> reader_;  // only while a frame/message is partial

@@ -120,7 +120,8 @@ Metrics::Metrics()
                     "ack",       "subscribed", "unsubscribed", "error", "auth_ok", "notification"},
       errors_{"INVALID_JSON",    "UNKNOWN_MESSAGE_TYPE", "MESSAGE_PROCESSING_ERROR", "INVALID_MESSAGE",
               "USER_NOT_FOUND", "RATE_LIMITED",         "INVALID_TOKEN"},
-      closes_{"1000", "1001", "1003", "1007", "1008", "1009", "1011", "4001", "4003", "4008", "4009", "4010"} {}
+      closes_{"1000", "1001", "1003", "1007", "1008", "1009", "1011", "4001", "4003", "4008", "4009", "4010"},
+      refusals_{"per_address", "total"} {}
 
 void Metrics::message_in(std::string_view type) { messages_in_.add(type); }
 void Metrics::message_out(std::string_view type, std::uint64_t n) { messages_out_.add(type, n); }
@@ -137,6 +138,7 @@ void Metrics::close(std::uint16_t code) {
 }
 
 void Metrics::send_queue_drop() { send_queue_drops_.fetch_add(1, std::memory_order_relaxed); }
+void Metrics::connection_refused(std::string_view reason) { refusals_.add(reason); }
 void Metrics::storage_commit(double seconds, std::size_t jobs) {
   storage_commit_.observe(seconds);
   storage_batch_.observe(static_cast<double>(jobs));
@@ -146,6 +148,11 @@ void Metrics::set_gauge_source(std::function<double()> connections, std::functio
   std::lock_guard lock(sources_mutex_);
   connections_ = std::move(connections);
   users_online_ = std::move(users_online);
+}
+
+void Metrics::set_tcp_connections_source(std::function<double()> source) {
+  std::lock_guard lock(sources_mutex_);
+  tcp_connections_ = std::move(source);
 }
 
 void Metrics::set_broker_up(std::function<std::optional<bool>()> source) {
@@ -164,6 +171,10 @@ std::string Metrics::render() const {
     header(out, "herald_users_online", "gauge", "Users with at least one open connection on this node.");
     fmt::format_to(std::back_inserter(out), "herald_users_online {}\n",
                    format_value(users_online_ ? users_online_() : 0.0));
+    header(out, "herald_tcp_connections", "gauge",
+           "Open TCP connections (HTTP and WebSocket) on this node, as the connection caps count them.");
+    fmt::format_to(std::back_inserter(out), "herald_tcp_connections {}\n",
+                   format_value(tcp_connections_ ? tcp_connections_() : 0.0));
     if (broker_up_) {
       if (auto up = broker_up_()) {
         header(out, "herald_broker_up", "gauge", "1 when the cluster broker (Redis) is connected, else 0.");
@@ -176,6 +187,8 @@ std::string Metrics::render() const {
   render_family(out, "herald_errors_total", "code", "Error messages sent to clients, by error_code.", errors_);
   render_family(out, "herald_closes_total", "code", "WebSocket connections closed by the server, by close code.",
                 closes_);
+  render_family(out, "herald_connections_refused_total", "reason",
+                "Connections refused at accept by a connection cap (per_address or total).", refusals_);
   header(out, "herald_send_queue_drops_total", "counter",
          "Connections closed because their outgoing queue overflowed (slow consumers).");
   fmt::format_to(std::back_inserter(out), "herald_send_queue_drops_total {}\n",

@@ -67,11 +67,15 @@ class Metrics {
   void error(std::string_view code);
   void close(std::uint16_t code);
   void send_queue_drop();
+  // A connection refused at accept by a cap: reason "per_address" or "total".
+  void connection_refused(std::string_view reason);
   // herald_storage_commit_seconds and herald_storage_batch_jobs
   void storage_commit(double seconds, std::size_t jobs);
 
   // Sampled at render time; set once at start-up (a lock guards replacement).
   void set_gauge_source(std::function<double()> connections, std::function<double()> users_online);
+  // herald_tcp_connections: every open socket, HTTP and WebSocket, as the caps count them.
+  void set_tcp_connections_source(std::function<double()> source);
   // herald_broker_up is rendered only while the source returns a value (cluster mode).
   void set_broker_up(std::function<std::optional<bool>()> source);
 
@@ -82,12 +86,14 @@ class Metrics {
   LabelledCounter messages_out_;
   LabelledCounter errors_;
   LabelledCounter closes_;
+  LabelledCounter refusals_;
   std::atomic<std::uint64_t> send_queue_drops_{0};
   Histogram storage_commit_;
   Histogram storage_batch_{Histogram::kCounts};
   mutable std::mutex sources_mutex_;
   std::function<double()> connections_;
   std::function<double()> users_online_;
+  std::function<double()> tcp_connections_;
   std::function<std::optional<bool>()> broker_up_;
 };
 

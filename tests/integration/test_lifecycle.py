@@ -137,32 +137,51 @@ def test_sigterm_closes_sockets_1001(herald_factory):
 
 
 def test_bad_input_does_not_hurt_others(herald):
+    """Each garbage frame gets exactly the error PROTOCOL.md 3 names for it
+    (INVALID_JSON for what is not a JSON object, UNKNOWN_MESSAGE_TYPE for a
+    bad type, INVALID_MESSAGE naming the field that breaks a rule of 4), the
+    connection stays open, and the bystander is still served."""
+    # (frame, error_code, a word of the message that names the broken rule)
+    garbage = [
+        ("", "INVALID_JSON", "JSON"),
+        (" ", "INVALID_JSON", "JSON"),
+        ("{", "INVALID_JSON", "JSON"),
+        ("}", "INVALID_JSON", "JSON"),
+        ("{\"type\":", "INVALID_JSON", "JSON"),
+        ("[" * 5000 + "]" * 5000, "INVALID_JSON", "nested"),
+        ("{\"a\":" * 3000 + "1" + "}" * 3000, "INVALID_JSON", "nested"),
+        (json.dumps({"type": "message", "to_user_id": 10 ** 40, "message": "x"}),
+         "INVALID_MESSAGE", "to_user_id"),
+        (json.dumps({"type": "message", "to_user_id": -1, "message": "x"}), "INVALID_MESSAGE", "to_user_id"),
+        (json.dumps({"type": "message", "to_user_id": 1.5, "message": "x"}), "INVALID_MESSAGE", "to_user_id"),
+        ('{"type":"message","to_user_id":1e999,"message":"x"}', "INVALID_MESSAGE", "to_user_id"),
+        (json.dumps({"type": "message", "to_user_id": 2, "message": "y" * 5000}), "INVALID_MESSAGE", "message"),
+        (json.dumps({"type": "typing", "data": {"is_typing": True, "context": "c" * 200}}),
+         "INVALID_MESSAGE", "context"),
+        (json.dumps({"type": "typing", "data": "nope"}), "INVALID_MESSAGE", "data"),
+        (json.dumps({"type": "presence", "status": "away", "data": {"x": "z" * 2000}}),
+         "INVALID_MESSAGE", "data"),
+        (json.dumps({"type": "subscribe"}), "INVALID_MESSAGE", "context"),
+        (json.dumps({"type": "auth"}), "INVALID_MESSAGE", "token"),
+        (json.dumps({"type": "message", "to_user_id": 2, "message": "x", "client_msg_id": "i" * 100}),
+         "INVALID_MESSAGE", "client_msg_id"),
+        ("\u0000\u0001", "INVALID_JSON", "JSON"),
+        ("{\"type\":\"ping\",\"type\":\"bogus\"}", "UNKNOWN_MESSAGE_TYPE", "type"),
+    ]
+
     async def body():
         bystander = await connect(herald, 2)
         bad = await connect(herald, 1)
-        garbage = [
-            "", " ", "{", "}", "{\"type\":", "[" * 5000 + "]" * 5000,
-            "{\"a\":" * 3000 + "1" + "}" * 3000,
-            json.dumps({"type": "message", "to_user_id": 10 ** 40, "message": "x"}),
-            json.dumps({"type": "message", "to_user_id": -1, "message": "x"}),
-            json.dumps({"type": "message", "to_user_id": 1.5, "message": "x"}),
-            '{"type":"message","to_user_id":1e999,"message":"x"}',
-            json.dumps({"type": "message", "to_user_id": 2, "message": "y" * 5000}),
-            json.dumps({"type": "typing", "data": {"is_typing": True, "context": "c" * 200}}),
-            json.dumps({"type": "typing", "data": "nope"}),
-            json.dumps({"type": "presence", "status": "away", "data": {"x": "z" * 2000}}),
-            json.dumps({"type": "subscribe"}),
-            json.dumps({"type": "auth"}),
-            json.dumps({"type": "message", "to_user_id": 2, "message": "x", "client_msg_id": "i" * 100}),
-            "\u0000\u0001", "{\"type\":\"ping\",\"type\":\"bogus\"}",
-        ]
-        replies = 0
-        for g in garbage:
-            await bad.send(g)
-            m = await recv_json(bad)
-            assert m["type"] == "error", (g[:40], m)
-            replies += 1
-        assert replies == len(garbage)
+        replies = []
+        for frame, _, _ in garbage:
+            await bad.send(frame)
+            replies.append(await recv_json(bad))
+        for (frame, code, word), reply in zip(garbage, replies):
+            assert reply["type"] == "error", (frame[:40], reply)
+            assert reply["error_code"] == code, (frame[:40], reply)
+            assert word in reply["message"], (frame[:40], reply)
+        # ref echoes the client_msg_id of the frame that had one (PROTOCOL.md 3).
+        assert [r.get("ref") for r in replies] == [None] * 17 + ["i" * 100, None, None]
         await send(bad, {"type": "ping"})
         await recv_type(bad, "pong")
         await send(bystander, {"type": "ping"})
@@ -170,13 +189,16 @@ def test_bad_input_does_not_hurt_others(herald):
         await bad.close()
         await bystander.close()
     run(body(), timeout=60)
-    # raw protocol abuse: a fragment-less continuation frame and a bogus opcode
+    # Raw protocol abuse: a continuation frame with no message to continue, and
+    # a reserved opcode, each fail the connection with 1002 (RFC 6455 5.4, 5.2)
+    # in a close frame: a silent drop would fail here.
     for op, payload in ((0x0, b"x"), (0x3, b"x")):
         raw = RawWs(herald.port, herald.token(3))
         try:
-            raw.read_frame()
+            op_first, first = raw.read_frame()
+            assert op_first == 0x1 and json.loads(first)["type"] == "connected"
             raw.send_frame(op, payload)
-            assert raw.read_until_close() in (1002, None)
+            assert raw.read_until_close() == 1002
         finally:
             raw.close()
 

@@ -166,6 +166,71 @@ TEST(ConfigPrecedence, EveryFlagSetsItsSetting) {
   EXPECT_EQ(s.retention_events, 500);
 }
 
+// The HTTP deadlines (docs/CONFIGURATION.md "Connections"), one layer each.
+TEST(ConfigPrecedence, HttpDeadlinesFromEveryLayer) {
+  auto defaults = parse({});
+  ASSERT_TRUE(defaults) << defaults.error();
+  EXPECT_EQ(defaults->settings.http_header_timeout_s, 10);
+  EXPECT_EQ(defaults->settings.http_idle_timeout_s, 15);
+
+  FakeEnv env{{{"HERALD_HTTP_HEADER_TIMEOUT_S", "3"}, {"HERALD_HTTP_IDLE_TIMEOUT_S", "4"}}};
+  auto from_env = parse({}, env);
+  ASSERT_TRUE(from_env) << from_env.error();
+  EXPECT_EQ(from_env->settings.http_header_timeout_s, 3);
+  EXPECT_EQ(from_env->settings.http_idle_timeout_s, 4);
+
+  TempToml file(R"(
+[http]
+header_timeout_s = 7
+idle_timeout_s = 8
+)");
+  auto from_file = parse({"--config", file.path()}, env);
+  ASSERT_TRUE(from_file) << from_file.error();
+  EXPECT_EQ(from_file->settings.http_header_timeout_s, 7);
+  EXPECT_EQ(from_file->settings.http_idle_timeout_s, 8);
+
+  auto from_flags =
+      parse({"--config", file.path(), "--http-header-timeout", "1", "--http-idle-timeout", "2"}, env);
+  ASSERT_TRUE(from_flags) << from_flags.error();
+  EXPECT_EQ(from_flags->settings.http_header_timeout_s, 1);
+  EXPECT_EQ(from_flags->settings.http_idle_timeout_s, 2);
+}
+
+// The connection caps (docs/CONFIGURATION.md "Connections"), one layer each.
+TEST(ConfigPrecedence, ConnectionCapsFromEveryLayer) {
+  auto defaults = parse({});
+  ASSERT_TRUE(defaults) << defaults.error();
+  EXPECT_EQ(defaults->settings.max_connections, 0u);  // derived from RLIMIT_NOFILE by serve
+  EXPECT_EQ(defaults->settings.max_connections_per_address, 256u);
+
+  FakeEnv env{{{"HERALD_MAX_CONNECTIONS", "5000"}, {"HERALD_MAX_CONNECTIONS_PER_ADDRESS", "0"}}};
+  auto from_env = parse({}, env);
+  ASSERT_TRUE(from_env) << from_env.error();
+  EXPECT_EQ(from_env->settings.max_connections, 5000u);
+  EXPECT_EQ(from_env->settings.max_connections_per_address, 0u);
+
+  TempToml file(R"(
+[limits]
+max_connections = 900
+max_connections_per_address = 32
+)");
+  auto from_file = parse({"--config", file.path()}, env);
+  ASSERT_TRUE(from_file) << from_file.error();
+  EXPECT_EQ(from_file->settings.max_connections, 900u);
+  EXPECT_EQ(from_file->settings.max_connections_per_address, 32u);
+
+  auto from_flags = parse(
+      {"--config", file.path(), "--max-connections", "64", "--max-connections-per-address", "4"}, env);
+  ASSERT_TRUE(from_flags) << from_flags.error();
+  EXPECT_EQ(from_flags->settings.max_connections, 64u);
+  EXPECT_EQ(from_flags->settings.max_connections_per_address, 4u);
+
+  auto negative = parse({"--max-connections-per-address", "-1"});
+  ASSERT_FALSE(negative);
+  EXPECT_NE(negative.error().find("--max-connections-per-address"), std::string::npos)
+      << negative.error();
+}
+
 TEST(ConfigPrecedence, VersionShortCircuits) {
   FakeEnv env{{{"HERALD_PORT", "not a number"}}};  // not read for --version
   auto parsed = parse({"--version"}, env);

@@ -40,6 +40,8 @@ TEST(ConfigValidate, EachRuleNamesItsSetting) {
       {[](Settings& s) { s.refresh_token_ttl_s = -1; }, "--refresh-token-ttl"},
       {[](Settings& s) { s.max_message_bytes = 0; }, "--max-message-bytes"},
       {[](Settings& s) { s.max_http_body_bytes = 0; }, "--max-http-body-bytes"},
+      {[](Settings& s) { s.http_header_timeout_s = 0; }, "--http-header-timeout"},
+      {[](Settings& s) { s.http_idle_timeout_s = -1; }, "--http-idle-timeout"},
       {[](Settings& s) { s.rate_limit_per_s = 0; }, "--rate-limit"},
       {[](Settings& s) { s.rate_limit_burst = 0.5; }, "--rate-burst"},
       {[](Settings& s) { s.rate_limit_abuse_drops = 0; }, "--rate-limit-abuse-drops"},

@@ -11,13 +11,11 @@ constexpr std::uint8_t kCont = 0x0, kText = 0x1, kPing = 0x9, kPong = 0xA;
 TEST_F(WsConnectionTest, Fragmentation_ThreeFragmentsDeliveredOnce) {
   open();
   write_raw(client_frame(kText, "frag1-", false));
-  std::this_thread::sleep_for(20ms);
   write_raw(client_frame(kCont, "frag2-", false));
-  std::this_thread::sleep_for(20ms);
+  sync_with_ping("after frag2");
   EXPECT_TRUE(observer_->texts().empty());
   write_raw(client_frame(kCont, "frag3", true));
-  ASSERT_TRUE(observer_->wait_texts(1));
-  std::this_thread::sleep_for(20ms);
+  sync_with_ping("after frag3");
   EXPECT_EQ(observer_->texts(), (std::vector<std::string>{"frag1-frag2-frag3"}));
 }
 

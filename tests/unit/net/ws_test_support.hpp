@@ -264,6 +264,21 @@ class WsConnectionTest : public ::testing::Test {
     return f;
   }
 
+  // A barrier: sends a ping (allowed between fragments) and reads up to its
+  // pong. The worker handles frames in order and calls on_text before it
+  // reads the next frame, so once the pong is back every frame sent before
+  // the ping has been consumed and delivered: a "nothing arrived" check
+  // after this means something, where one after a sleep may only mean the
+  // worker had not run yet. Server frames before the pong are skipped.
+  void sync_with_ping(std::string_view payload) {
+    write_raw(client_frame(0x9, payload));
+    for (;;) {
+      ServerFrame f = read_frame();
+      ASSERT_NE(f.opcode, 0xFF) << "no pong for ping '" << payload << "'";
+      if (f.opcode == 0xA && f.payload == payload) return;
+    }
+  }
+
   // Reads frames until a close frame (data frames before it are skipped).
   std::optional<std::uint16_t> read_close() {
     for (;;) {
