@@ -58,11 +58,11 @@ void Admission::admit(const std::shared_ptr<Connection>& c) {
   }
   c->attached = true;
   tables_.add(c);
-  // Taken on this worker after the attach: every presence event numbered
-  // up to here is in the count, and every later one reaches this worker
-  // (in number order) only after this returns, so the connection receives
-  // exactly those (PROTOCOL.md 5).
-  auto snapshot = registry_.snapshot();
+  // The snapshot was taken on this worker at the attach: every presence
+  // event numbered up to it is in the count, and every later one reaches
+  // this worker (in number order) only after this returns, so the
+  // connection receives exactly those (PROTOCOL.md 5).
+  const PresenceSnapshot& snapshot = attach.snapshot;
   c->presence_from = snapshot.seq;
   std::int64_t now_ms = util::unix_ms_now();
   directory_.set_last_seen(c->user, now_ms);

@@ -31,11 +31,12 @@ struct PresenceSnapshot {
 class PresenceLedger {
  public:
   // Applies one event's effect on the online count (+1, -1 or 0 for a status
-  // change that keeps the user visible) and returns its number.
-  PresenceSeq record(int online_delta) {
+  // change that keeps the user visible); returns its number and the count
+  // right after it.
+  PresenceSnapshot record(int online_delta) {
     std::lock_guard lock(mutex_);
     online_ += online_delta;
-    return ++seq_;
+    return {online_, ++seq_};
   }
 
   PresenceSnapshot snapshot() const {

@@ -13,14 +13,17 @@ PresenceRegistry::AttachResult PresenceRegistry::attach(UserId user, unsigned wo
     if (e.connections == 0) s.users.erase(user);  // a cap of 0 leaves no empty entry
     return {};
   }
-  AttachResult result{true, false, 0};
+  AttachResult result{true, false, 0, {}};
   if (e.connections == 0) {
     // A user coming back online starts visible: invisible mode lasts until
     // they set another status or reconnect (PROTOCOL.md 5).
     e.status = PresenceStatus::online;
     e.status_data.reset();
     result.became_online = true;
-    result.seq = ledger_.record(+1);
+    result.snapshot = ledger_.record(+1);
+    result.seq = result.snapshot.seq;
+  } else {
+    result.snapshot = ledger_.snapshot();
   }
   ++e.connections;
   auto on_worker = std::find_if(e.per_worker.begin(), e.per_worker.end(),
@@ -48,7 +51,7 @@ PresenceRegistry::DetachResult PresenceRegistry::detach(UserId user, unsigned wo
   connections_.fetch_sub(1, std::memory_order_relaxed);
   if (e.connections > 0) return {};
   DetachResult result{true, was_visible, 0};
-  if (was_visible) result.seq = ledger_.record(-1);
+  if (was_visible) result.seq = ledger_.record(-1).seq;
   s.users.erase(it);
   return result;
 }
@@ -67,9 +70,9 @@ PresenceRegistry::StatusChange PresenceRegistry::set_status(UserId user, Presenc
   StatusChange change{was_visible && !visible, !was_visible && visible, visible, 0, 0};
   // Numbered in the order the Hub announces them: user_status first, then
   // the presence event (an invisible user's status change announces nothing).
-  if (change.became_invisible) change.status_seq = ledger_.record(-1);
-  if (change.became_visible) change.status_seq = ledger_.record(+1);
-  if (change.visible_now) change.presence_seq = ledger_.record(0);
+  if (change.became_invisible) change.status_seq = ledger_.record(-1).seq;
+  if (change.became_visible) change.status_seq = ledger_.record(+1).seq;
+  if (change.visible_now) change.presence_seq = ledger_.record(0).seq;
   return change;
 }
 

@@ -50,6 +50,11 @@ class PresenceRegistry {
     bool accepted = false;       // false: the user is at the connection cap
     bool became_online = false;  // first connection: announce user_status online
     PresenceSeq seq = 0;         // that announcement's number
+    // What the new connection's `connected` reports. For a first connection
+    // it is taken at its own event, so of two users joining at once exactly
+    // one hears of the other (a later snapshot could count both joins and
+    // leave neither to announce to the other).
+    PresenceSnapshot snapshot;
   };
   AttachResult attach(UserId user, unsigned worker, int max_connections);
 

@@ -9,7 +9,7 @@ from wsutil import connect, recv_type, run, send
 
 
 def test_chat_reaches_users_on_workers_beyond_64(herald_factory):
-    srv = herald_factory("--workers", "66", "--log-level", "info")
+    srv = herald_factory("--workers", "66", "--log-level", "info", "--max-connections-per-address", "0")
     log_path = srv.log.name
 
     def high_worker_users():

@@ -55,7 +55,7 @@ TEST(ConfigHelp, EveryFieldHasAFlagOfTheBriefsNames) {
 
 TEST(ConfigHelp, DocsTableListsEverySetting) {
   // docs/CONFIGURATION.md is written by hand; this keeps it in step with the table.
-  const auto docs = std::filesystem::path(__FILE__).parent_path() / "../../../docs/CONFIGURATION.md";
+  const auto docs = std::filesystem::path(HERALD_SOURCE_DIR) / "docs/CONFIGURATION.md";
   std::ifstream in(docs);
   ASSERT_TRUE(in) << "cannot open " << docs;
   std::stringstream text;
