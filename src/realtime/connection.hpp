@@ -3,6 +3,7 @@
 // the user, the token's expiry, the rate limiter, subscriptions and the
 // typing indicators it has raised. Lives on its session's worker; every
 // member is touched only from that thread, so nothing here is locked.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,7 +35,9 @@ class ConnectionEvents {
 struct TypingIndicator {
   std::string context;
   UserId to_user{};  // 0: the context's subscribers
-  bool operator==(const TypingIndicator&) const = default;
+  // When `is_typing: true` was last sent for it (repeats are coalesced).
+  std::chrono::steady_clock::time_point sent_at{};
+  bool same_as(const TypingIndicator& o) const { return context == o.context && to_user == o.to_user; }
 };
 
 class Connection final : public net::SessionObserver,

@@ -24,7 +24,7 @@ Hub::Hub(HubOptions options, util::WorkerPool& workers, const auth::JwtVerifier&
       verifier_(verifier),
       delivery_(delivery),
       presence_(options_.audience, registry, broker),
-      typing_(options_.max_subscriptions, directory, delivery, broker),
+      typing_(options_.max_subscriptions, directory, registry, delivery, broker),
       chat_(directory, chats, delivery, broker),
       admission_({options_.max_connections_per_user, options_.heartbeat_interval_s}, verifier,
                  directory, registry, delivery, users, presence_, typing_),

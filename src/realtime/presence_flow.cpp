@@ -23,7 +23,13 @@ void PresenceFlow::announce_status(UserId user, bool online, PresenceSeq seq) {
 }
 
 void PresenceFlow::set_status(Connection& c, const protocol::PresenceSet& m) {
+  if (!registry_.take_broadcast(c.user, BroadcastKind::presence, TokenBucket::Clock::now())) {
+    c.send_error(protocol::ErrorCode::rate_limited,
+                 "too many presence updates for this user; message dropped");
+    return;
+  }
   auto change = registry_.set_status(c.user, m.status, m.data_json);
+  if (change.unchanged) return;
   // Invisible mode: the user appears offline everywhere.
   if (change.became_invisible) announce_status(c.user, false, change.status_seq);
   if (change.became_visible) announce_status(c.user, true, change.status_seq);

@@ -64,16 +64,35 @@ PresenceRegistry::StatusChange PresenceRegistry::set_status(UserId user, Presenc
   if (it == s.users.end() || it->second.connections == 0) return {};
   Entry& e = it->second;
   bool was_visible = e.visible();
+  // A repeat of what everyone already saw (a client re-sending its status)
+  // is coalesced: no event, no number.
+  if (was_visible && e.status == status && e.status_data == data) {
+    StatusChange same;
+    same.visible_now = true;
+    same.unchanged = true;
+    return same;
+  }
   e.status = status;
   e.status_data = std::move(data);
   bool visible = e.visible();
-  StatusChange change{was_visible && !visible, !was_visible && visible, visible, 0, 0};
+  StatusChange change{was_visible && !visible, !was_visible && visible, visible, false, 0, 0};
   // Numbered in the order the Hub announces them: user_status first, then
   // the presence event (an invisible user's status change announces nothing).
   if (change.became_invisible) change.status_seq = ledger_.record(-1).seq;
   if (change.became_visible) change.status_seq = ledger_.record(+1).seq;
   if (change.visible_now) change.presence_seq = ledger_.record(0).seq;
   return change;
+}
+
+bool PresenceRegistry::take_broadcast(UserId user, BroadcastKind kind,
+                                      TokenBucket::Clock::time_point now) {
+  Shard& s = shard(user);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(user);
+  if (it == s.users.end() || it->second.connections == 0) return false;
+  Entry& e = it->second;
+  return kind == BroadcastKind::presence ? e.presence_budget.take(now, limits_.presence)
+                                         : e.typing_budget.take(now, limits_.typing);
 }
 
 WorkerList PresenceRegistry::workers_of(UserId user) const {

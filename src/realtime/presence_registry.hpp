@@ -27,6 +27,7 @@
 
 #include "protocol/client_messages.hpp"
 #include "realtime/presence_ledger.hpp"
+#include "realtime/token_bucket.hpp"
 #include "util/ids.hpp"
 
 namespace herald::realtime {
@@ -44,8 +45,26 @@ struct UserPresence {
 // (the per-user cap, default 10), so a short inline list, any worker count.
 using WorkerList = boost::container::small_vector<unsigned, 4>;
 
+// What one user (all their connections together) may broadcast to the
+// presence audience or a context: each such message reaches every online
+// user, so the per-connection rate limit alone would let one user with ten
+// tabs send ten times its share to everyone (issue 10).
+struct BroadcastLimits {
+  BucketRate presence{1, 5};  // `presence` status changes
+  BucketRate typing{5, 10};   // typing indicators
+};
+
+enum class BroadcastKind { presence, typing };
+
 class PresenceRegistry {
  public:
+  explicit PresenceRegistry(BroadcastLimits limits = {}) : limits_(limits) {}
+
+  // Takes one of the user's broadcast tokens of this kind; false: over the
+  // user's budget (answer RATE_LIMITED, send nothing). A user with no open
+  // connection has no budget (false).
+  bool take_broadcast(UserId user, BroadcastKind kind, TokenBucket::Clock::time_point now);
+
   struct AttachResult {
     bool accepted = false;       // false: the user is at the connection cap
     bool became_online = false;  // first connection: announce user_status online
@@ -69,6 +88,7 @@ class PresenceRegistry {
     bool became_invisible = false;  // announce user_status offline
     bool became_visible = false;    // announce user_status online
     bool visible_now = false;       // announce the presence event
+    bool unchanged = false;         // the same status and data again: announce nothing
     PresenceSeq status_seq = 0;     // the user_status announcement's number
     PresenceSeq presence_seq = 0;   // the presence event's number
   };
@@ -99,6 +119,8 @@ class PresenceRegistry {
     boost::container::small_vector<WorkerCount, 2> per_worker;
     PresenceStatus status = PresenceStatus::online;
     std::optional<std::string> status_data;
+    TokenBucket presence_budget;
+    TokenBucket typing_budget;
     bool visible() const { return connections > 0 && status != PresenceStatus::offline; }
   };
   static constexpr std::size_t kShards = 64;
@@ -111,6 +133,7 @@ class PresenceRegistry {
     return shards_[static_cast<std::uint64_t>(raw(id)) % kShards];
   }
 
+  BroadcastLimits limits_;
   std::array<Shard, kShards> shards_;
   PresenceLedger ledger_;
   std::atomic<std::int64_t> connections_{0};

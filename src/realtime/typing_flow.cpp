@@ -6,6 +6,7 @@
 #include "protocol/server_messages.hpp"
 #include "realtime/connection.hpp"
 #include "realtime/ports.hpp"
+#include "realtime/presence_registry.hpp"
 #include "realtime/user_directory.hpp"
 
 namespace herald::realtime {
@@ -33,8 +34,20 @@ void TypingFlow::typing(Connection& c, const protocol::Typing& m) {
       return;
     }
   }
-  auto it = std::find(c.typing.begin(), c.typing.end(), indicator);
-  if (m.is_typing && it == c.typing.end() && c.typing.size() < kMaxRememberedTyping) {
+  auto now = std::chrono::steady_clock::now();
+  auto it = std::find_if(c.typing.begin(), c.typing.end(),
+                         [&](const TypingIndicator& t) { return t.same_as(indicator); });
+  bool repeat = m.is_typing && it != c.typing.end() && now - it->sent_at < kRepeatAfter;
+  if (repeat) return;  // already on, and said recently: nothing new to tell
+  if (!registry_.take_broadcast(c.user, BroadcastKind::typing, now)) {
+    c.send_error(protocol::ErrorCode::rate_limited,
+                 "too many typing updates for this user; message dropped");
+    return;
+  }
+  indicator.sent_at = now;
+  if (m.is_typing && it != c.typing.end()) {
+    it->sent_at = now;
+  } else if (m.is_typing && c.typing.size() < kMaxRememberedTyping) {
     c.typing.push_back(indicator);
   } else if (!m.is_typing && it != c.typing.end()) {
     c.typing.erase(it);

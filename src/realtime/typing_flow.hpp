@@ -4,7 +4,11 @@
 // users' connections subscribed to the context; never back to the sender.
 // Indicators switched on are remembered per connection (at most
 // kMaxRememberedTyping) so a disconnect switches them off for the same
-// audience.
+// audience. A client repeating `is_typing: true` for an indicator already
+// on is coalesced (sent again at most every kRepeatAfter, so receivers
+// that expire indicators keep them), and each user has a typing budget
+// across all their connections (PresenceRegistry::take_broadcast).
+#include <chrono>
 #include <cstddef>
 
 #include "cluster/broker.hpp"
@@ -14,16 +18,22 @@ namespace herald::realtime {
 
 class Connection;
 class ConnectionTables;
+class PresenceRegistry;
 class UserDirectory;
 
 class TypingFlow {
  public:
   // Bounds the memory a connection can pin with distinct typing contexts.
   static constexpr std::size_t kMaxRememberedTyping = 32;
+  static constexpr std::chrono::seconds kRepeatAfter{3};
 
   TypingFlow(std::size_t max_subscriptions, const UserDirectory& directory,
-             ConnectionTables& tables, cluster::Broker& broker)
-      : max_subscriptions_(max_subscriptions), directory_(directory), tables_(tables), broker_(broker) {}
+             PresenceRegistry& registry, ConnectionTables& tables, cluster::Broker& broker)
+      : max_subscriptions_(max_subscriptions),
+        directory_(directory),
+        registry_(registry),
+        tables_(tables),
+        broker_(broker) {}
 
   void typing(Connection& c, const protocol::Typing& m);
   // The connection is closing: its audiences see its indicators switch off.
@@ -34,6 +44,7 @@ class TypingFlow {
  private:
   std::size_t max_subscriptions_;
   const UserDirectory& directory_;
+  PresenceRegistry& registry_;
   ConnectionTables& tables_;
   cluster::Broker& broker_;
 };

@@ -44,7 +44,7 @@ struct AdmissionTest : ::testing::Test {
   QueuedPosts posts;
   NoEvents events;
   PresenceFlow presence{PresenceAudience::all, registry, broker};
-  TypingFlow typing{100, directory, tables, broker};
+  TypingFlow typing{100, directory, registry, tables, broker};
   Admission admission{{2, 30}, verifier, directory, registry, tables, users, presence, typing};
 };
 }  // namespace

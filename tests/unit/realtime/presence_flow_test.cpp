@@ -69,3 +69,31 @@ TEST_F(PresenceFlowTest, InvisibleModeAndBackPublishEveryNumberOnce) {
   EXPECT_EQ(broker.published[1].frame.at("data").at("data").at("device"), "mobile");
   EXPECT_EQ(registry.snapshot().seq, 5u);
 }
+
+TEST_F(PresenceFlowTest, TheSameStatusAgainIsCoalesced) {
+  PresenceFlow flow(PresenceAudience::all, registry, broker);
+  registry.attach(UserId{1}, 0, 10);
+  flow.set_status(*alice.connection, {PresenceStatus::away, std::nullopt});
+  flow.set_status(*alice.connection, {PresenceStatus::away, std::nullopt});
+  ASSERT_EQ(broker.published.size(), 1u);
+  flow.set_status(*alice.connection, {PresenceStatus::away, std::string(R"({"device":"mobile"})")});
+  EXPECT_EQ(broker.published.size(), 2u);  // new data: a change
+  EXPECT_EQ(registry.snapshot().seq, 3u);  // the repeat took no number
+}
+
+// Each presence event reaches every online user: a user's tabs together
+// get one budget (burst 5, then 1 a second by default).
+TEST_F(PresenceFlowTest, AUsersTabsShareOnePresenceBudget) {
+  PresenceFlow flow(PresenceAudience::all, registry, broker);
+  registry.attach(UserId{1}, 0, 10);
+  registry.attach(UserId{1}, 1, 10);
+  TestConnection tab2{events, posts, 1, 12, 1};
+  const PresenceStatus cycle[] = {PresenceStatus::away, PresenceStatus::busy};
+  for (int i = 0; i < 8; ++i) {
+    flow.set_status(i % 2 ? *tab2.connection : *alice.connection, {cycle[i % 2], std::nullopt});
+  }
+  EXPECT_EQ(broker.published.size(), 5u);
+  auto errors = alice.session->of_type("error").size() + tab2.session->of_type("error").size();
+  EXPECT_EQ(errors, 3u);
+  EXPECT_EQ(tab2.session->of_type("error").back().at("error_code"), "RATE_LIMITED");
+}

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "flow_fakes.hpp"
+#include "realtime/presence_registry.hpp"
 #include "realtime/user_directory.hpp"
 
 using namespace herald;
@@ -14,13 +15,15 @@ struct TypingFlowTest : ::testing::Test {
   TypingFlowTest() {
     directory.put(UserId{1}, "alice", Seq{0}, std::nullopt);
     directory.put(UserId{2}, "bob", Seq{0}, std::nullopt);
+    registry.attach(UserId{1}, 0, 10);
   }
   UserDirectory directory;
+  PresenceRegistry registry{BroadcastLimits{{1, 5}, {1, 4}}};
   FakeTables tables;
   RecordingBroker broker;
   QueuedPosts posts;
   NoEvents events;
-  TypingFlow flow{2, directory, tables, broker};
+  TypingFlow flow{2, directory, registry, tables, broker};
   TestConnection alice{events, posts, 1, 11};
 };
 }  // namespace
@@ -77,4 +80,30 @@ TEST_F(TypingFlowTest, SubscriptionsAreConfirmedAndCapped) {
   EXPECT_EQ(tables.unsubscribed, (std::vector<std::string>{"a"}));
   EXPECT_EQ(alice.session->of_type("unsubscribed").size(), 1u);
   EXPECT_EQ(alice.connection->subscriptions, (std::vector<std::string>{"b"}));
+}
+
+TEST_F(TypingFlowTest, ARepeatedTypingTrueIsCoalesced) {
+  flow.typing(*alice.connection, {true, "post_1", std::nullopt});
+  flow.typing(*alice.connection, {true, "post_1", std::nullopt});
+  flow.typing(*alice.connection, {true, "post_1", std::nullopt});
+  ASSERT_EQ(broker.published.size(), 1u);  // said once; the repeats add nothing
+  flow.typing(*alice.connection, {false, "post_1", std::nullopt});
+  ASSERT_EQ(broker.published.size(), 2u);
+  EXPECT_EQ(broker.published[1].frame.at("data").at("is_typing"), false);
+  EXPECT_TRUE(alice.session->of_type("error").empty());
+}
+
+// Typing to a context reaches every subscriber: one user's tabs together
+// get one budget (here burst 4), not one each.
+TEST_F(TypingFlowTest, AUsersTabsShareOneTypingBudget) {
+  TestConnection tab2{events, posts, 1, 12};
+  registry.attach(UserId{1}, 0, 10);
+  for (int i = 0; i < 3; ++i) {
+    flow.typing(*alice.connection, {true, "ctx" + std::to_string(i), std::nullopt});
+    flow.typing(*tab2.connection, {true, "other" + std::to_string(i), std::nullopt});
+  }
+  EXPECT_EQ(broker.published.size(), 4u);
+  auto limited = alice.session->of_type("error").size() + tab2.session->of_type("error").size();
+  EXPECT_EQ(limited, 2u);
+  EXPECT_EQ(tab2.session->of_type("error").back().at("error_code"), "RATE_LIMITED");
 }
