@@ -8,6 +8,7 @@
 
 #include "app/config.hpp"
 #include "app/config_table.hpp"
+#include "auth/jwt.hpp"
 #include "util/logging.hpp"
 
 namespace herald::app {
@@ -52,6 +53,14 @@ std::string validate(const Settings& s) {
 
   if (!one_of(s.jwt_algorithm, {"HS256", "RS256", "ES256"})) {
     return fmt::format("--jwt-algorithm: '{}' is not one of HS256, RS256, ES256", s.jwt_algorithm);
+  }
+  // RFC 7518 3.2: an HS256 key of at least the hash's 256 bits. A shorter
+  // one can be brute-forced offline from any token it signed.
+  if (s.jwt_algorithm == "HS256" && !s.jwt_secret.empty() &&
+      s.jwt_secret.size() < auth::kMinHs256SecretBytes) {
+    return fmt::format("--jwt-secret: must be at least {} bytes for HS256, this one has {}"
+                       " (e.g. `openssl rand -hex 32`)",
+                       auth::kMinHs256SecretBytes, s.jwt_secret.size());
   }
   if (s.jwt_algorithm != "HS256" && s.jwt_public_key_file.empty()) {
     return fmt::format("--jwt-public-key: required with --jwt-algorithm {}", s.jwt_algorithm);

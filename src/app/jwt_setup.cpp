@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "auth/secrets.hpp"
 
 namespace herald::app {
@@ -29,9 +31,18 @@ std::expected<std::string, std::string> generated_secret(const std::string& data
     auto text = read_file(file.string());
     if (!text) return text;
     while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) text->pop_back();
-    if (!text->empty()) return text;
+    if (!text->empty()) {
+      // Only an edited file can be short: what we generate is 64 characters.
+      if (text->size() < auth::kMinHs256SecretBytes) {
+        return std::unexpected(fmt::format(
+            "{}: the JWT secret must be at least {} bytes for HS256, this one has {}"
+            " (remove the file to generate a new one, or set --jwt-secret)",
+            file.string(), auth::kMinHs256SecretBytes, text->size()));
+      }
+      return text;
+    }
   }
-  std::string secret = auth::random_hex(32);
+  std::string secret = auth::random_hex(32);  // 64 hex characters: 256 random bits
   {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     if (!out) return std::unexpected("cannot write " + file.string());

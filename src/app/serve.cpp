@@ -1,6 +1,8 @@
 #include "app/serve.hpp"
 
 #include <filesystem>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -68,8 +70,19 @@ int serve(const Settings& settings) {
     spdlog::error("jwt: {}", keys.error());
     return 2;
   }
-  auth::JwtVerifier verifier(*keys);
-  auth::JwtIssuer issuer(*keys);
+  // The keys were checked by validate() and load_jwt_keys(); these throw
+  // only on what those cannot see (a PEM that parses but cannot sign).
+  std::optional<auth::JwtVerifier> verifier_slot;
+  std::optional<auth::JwtIssuer> issuer_slot;
+  try {
+    verifier_slot.emplace(*keys);
+    issuer_slot.emplace(*keys);
+  } catch (const std::invalid_argument& e) {
+    spdlog::error("jwt: {}", e.what());
+    return 2;
+  }
+  const auth::JwtVerifier& verifier = *verifier_slot;
+  const auth::JwtIssuer& issuer = *issuer_slot;
 
   std::filesystem::create_directories(settings.data_dir);
   auto db_path = std::filesystem::path(settings.data_dir) / "herald.db";
