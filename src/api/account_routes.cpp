@@ -1,7 +1,8 @@
 // Accounts (PROTOCOL.md 6.2): register, login (JSON or OAuth2 form body),
-// refresh with rotation, /users/me, /users/{id}. Passwords are Argon2id,
-// hashed and checked on the CPU pool; logins are throttled per username and
-// per address; wrong username and wrong password get the same answer.
+// refresh with rotation; /users/me and /users/{id} are in user_routes.cpp.
+// Passwords are Argon2id, hashed and checked on the CPU pool; logins are
+// throttled per username and per address; wrong username and wrong
+// password get the same answer.
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -84,16 +85,6 @@ auto on_cpu(ApiContext& ctx, F fn) {
       asio::use_awaitable, std::move(fn));
 }
 
-boost::json::object user_json(const store::UserRecord& u) {
-  boost::json::object o;
-  o["id"] = raw(u.id);
-  o["username"] = u.username;
-  o["created_at"] = util::iso8601_from_unix_ms(u.created_at_ms);
-  o["followers_count"] = u.followers_count;
-  o["following_count"] = u.following_count;
-  return o;
-}
-
 // Mints an access + refresh pair and records the refresh token's jti, so
 // it can be used exactly once (rotation).
 asio::awaitable<Response> issue_tokens(ApiContext& ctx, UserId user, std::string username) {
@@ -146,7 +137,7 @@ void add_account_routes(Router& router, ApiContext& ctx) {
     };
     auto created = co_await store::write(ctx.storage, std::move(create));
     if (!created) co_return error_response(409, "Username already registered");
-    ctx.hub.directory().put(created->id, created->username, Seq{0}, std::nullopt);
+    ctx.hub.directory().put(created->id, created->username, Seq{0}, std::nullopt, created->created_at_ms);
     boost::json::object o;
     o["id"] = raw(created->id);
     o["username"] = created->username;
@@ -214,36 +205,6 @@ void add_account_routes(Router& router, ApiContext& ctx) {
     auto entry = ctx.hub.directory().find(claims->user_id);
     std::string name = entry ? entry->username : claims->username.value_or("");
     co_return co_await issue_tokens(ctx, claims->user_id, name);
-  });
-
-  router.add("GET", "/api/v1/users/me", [&ctx](Request& r) -> asio::awaitable<Response> {
-    auto claims = authenticate(ctx, r);
-    if (!claims) co_return claims.error();
-    UserId id = claims->user_id;
-    std::string name = claims->username.value_or("user" + std::to_string(raw(id)));
-    if (ctx.hub.directory().contains(id)) {  // known: a read, not a write job
-      auto lookup = [id](store::Database& db) { return db.get_user(id); };
-      auto known = co_await store::read(ctx.storage, std::move(lookup));
-      if (known) co_return json_response(200, boost::json::serialize(user_json(*known)));
-    }
-    // A valid token for a user not yet known creates the record (PROTOCOL.md 1).
-    auto ensure = [id, name](store::Database& db) {
-      return db.ensure_user(id, name, util::unix_ms_now());
-    };
-    auto user = co_await store::write(ctx.storage, std::move(ensure));
-    if (!ctx.hub.directory().contains(id)) {
-      ctx.hub.directory().put(id, user.username, user.last_seq, user.last_seen_ms);
-    }
-    co_return json_response(200, boost::json::serialize(user_json(user)));
-  });
-
-  router.add("GET", "/api/v1/users/{int}", [&ctx](Request& r) -> asio::awaitable<Response> {
-    auto claims = authenticate(ctx, r);
-    if (!claims) co_return claims.error();
-    UserId id{std::stoll(r.params[0])};
-    auto user = co_await store::read(ctx.storage, [id](store::Database& db) { return db.get_user(id); });
-    if (!user) co_return error_response(404, "User not found");
-    co_return json_response(200, boost::json::serialize(user_json(*user)));
   });
 }
 

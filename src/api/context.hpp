@@ -47,6 +47,7 @@ std::expected<auth::Claims, Response> authenticate(const ApiContext& ctx, const 
 
 void add_operation_routes(Router& router, ApiContext& ctx);  // 6.6
 void add_online_routes(Router& router, ApiContext& ctx);     // 6.1
-void add_account_routes(Router& router, ApiContext& ctx);    // 6.2
+void add_account_routes(Router& router, ApiContext& ctx);    // 6.2: register, login, refresh
+void add_user_routes(Router& router, ApiContext& ctx);       // 6.2: /users/me, /users/{id}
 
 }  // namespace herald::api

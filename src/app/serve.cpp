@@ -120,6 +120,7 @@ int serve(const Settings& settings) {
   api::add_operation_routes(router, api_context);
   api::add_online_routes(router, api_context);
   api::add_account_routes(router, api_context);
+  api::add_user_routes(router, api_context);
 
   net::Server server(server_options(settings), workers, router, hub);
   try {

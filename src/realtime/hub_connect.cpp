@@ -102,7 +102,7 @@ std::shared_ptr<net::SessionObserver> Hub::on_open(std::shared_ptr<net::Session>
 // their next connection after a restart writes it again.
 void Hub::remember_new_user(UserId user, const std::string& username) {
   std::int64_t now_ms = util::unix_ms_now();
-  directory_.put(user, username, Seq{0}, now_ms);
+  directory_.put(user, username, Seq{0}, now_ms, now_ms);
   store::StorageJob job;
   job.work = [user, username, now_ms](store::Database& db) -> std::function<void()> {
     db.add_user_if_absent(user, username, now_ms);
