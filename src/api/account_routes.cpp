@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse_query.hpp>
+#include <spdlog/spdlog.h>
 
 #include "api/context.hpp"
 #include "auth/password.hpp"
@@ -85,26 +86,31 @@ auto on_cpu(ApiContext& ctx, F fn) {
       asio::use_awaitable, std::move(fn));
 }
 
-// Mints an access + refresh pair and records the refresh token's jti, so
-// it can be used exactly once (rotation).
-asio::awaitable<Response> issue_tokens(ApiContext& ctx, UserId user, std::string username) {
-  std::int64_t now = util::unix_seconds_now();
-  std::string jti = auth::random_hex(16);
-  std::string access = ctx.issuer.mint(user, username, auth::TokenType::access, now, ctx.access_ttl_s);
-  std::string refresh = ctx.issuer.mint(user, username, auth::TokenType::refresh, now,
-                                        ctx.refresh_ttl_s, std::nullopt, jti);
-  std::int64_t expires_at = now + ctx.refresh_ttl_s;
-  auto store_token = [jti, user, expires_at](store::Database& db) {
-    db.store_refresh_token(jti, user, expires_at);
-    return true;
-  };
-  co_await store::write(ctx.storage, std::move(store_token));
+struct IssuedTokens {
+  std::string access;
+  std::string refresh;
+  std::string jti;  // the refresh token's
+  std::int64_t refresh_expires_at = 0;
+};
+
+IssuedTokens mint_tokens(const ApiContext& ctx, UserId user, const std::string& username,
+                         std::int64_t now) {
+  IssuedTokens t;
+  t.jti = auth::random_hex(16);
+  t.access = ctx.issuer.mint(user, username, auth::TokenType::access, now, ctx.access_ttl_s);
+  t.refresh = ctx.issuer.mint(user, username, auth::TokenType::refresh, now, ctx.refresh_ttl_s,
+                              std::nullopt, t.jti);
+  t.refresh_expires_at = now + ctx.refresh_ttl_s;
+  return t;
+}
+
+Response tokens_response(const ApiContext& ctx, const IssuedTokens& t) {
   boost::json::object o;
-  o["access_token"] = access;
-  o["refresh_token"] = refresh;
+  o["access_token"] = t.access;
+  o["refresh_token"] = t.refresh;
   o["token_type"] = "bearer";
   o["expires_in"] = ctx.access_ttl_s;
-  co_return json_response(200, boost::json::serialize(o));
+  return json_response(200, boost::json::serialize(o));
 }
 
 // A precomputed hash checked when the username is unknown, so a login
@@ -184,7 +190,15 @@ void add_account_routes(Router& router, ApiContext& ctx) {
       co_return error_response(401, "Incorrect username or password");
     }
     ctx.login_throttle.record_success(user_key);
-    co_return co_await issue_tokens(ctx, account->id, account->username);
+    IssuedTokens tokens = mint_tokens(ctx, account->id, account->username, now);
+    // A login starts a refresh-token family, named by its first token.
+    auto store_token = [jti = tokens.jti, user = account->id, expires_at = tokens.refresh_expires_at,
+                        now](store::Database& db) {
+      db.store_refresh_token(jti, user, expires_at, jti, now);
+      return true;
+    };
+    co_await store::write(ctx.storage, std::move(store_token));
+    co_return tokens_response(ctx, tokens);
   });
 
   router.add("POST", "/api/v1/auth/refresh", [&ctx](Request& r) -> asio::awaitable<Response> {
@@ -195,16 +209,26 @@ void add_account_routes(Router& router, ApiContext& ctx) {
     std::int64_t now = util::unix_seconds_now();
     auto claims = ctx.verifier.verify(*token, now, auth::TokenType::refresh);
     if (!claims || !claims->jti) co_return error_response(401, "Invalid refresh token");
-    auto consume = [jti = *claims->jti, now](store::Database& db) {
-      return db.consume_refresh_token(jti, now);
+    const UserId user = claims->user_id;
+    auto entry = ctx.hub.directory().find(user);
+    std::string name = entry ? entry->username : claims->username.value_or("");
+    // Minted first so that the check, the old token's use and the new
+    // token's place in the family are one storage job: two refreshes racing
+    // with one token cannot both succeed.
+    IssuedTokens tokens = mint_tokens(ctx, user, name, now);
+    auto rotate = [jti = *claims->jti, user, next = tokens.jti, expires_at = tokens.refresh_expires_at,
+                   now](store::Database& db) {
+      return db.rotate_refresh_token(jti, user, next, expires_at, now);
     };
-    auto owner = co_await store::write(ctx.storage, std::move(consume));
-    if (!owner || *owner != claims->user_id) {
+    auto outcome = co_await store::write(ctx.storage, std::move(rotate));
+    if (outcome == store::RefreshRotation::reused) {
+      spdlog::warn("refresh token reused: its family is revoked user={} remote={}", raw(user),
+                   r.remote_address);
+    }
+    if (outcome != store::RefreshRotation::rotated) {
       co_return error_response(401, "Refresh token already used or revoked");
     }
-    auto entry = ctx.hub.directory().find(claims->user_id);
-    std::string name = entry ? entry->username : claims->username.value_or("");
-    co_return co_await issue_tokens(ctx, claims->user_id, name);
+    co_return tokens_response(ctx, tokens);
   });
 }
 

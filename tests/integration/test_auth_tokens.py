@@ -1,5 +1,6 @@
 """Token rules of PROTOCOL.md 1 over real sockets: nbf, iat in the future,
-canonical sub, the header typ and the HS256 secret's length at start-up."""
+canonical sub, the header typ, the HS256 secret's length at start-up, and
+refresh-token families (reuse of a rotated token revokes the chain)."""
 import subprocess
 import time
 
@@ -99,3 +100,47 @@ def test_secret_of_32_bytes_and_generated_secret_start(herald_factory):
     gen = herald_factory("--jwt-secret", "")
     assert gen.get("/health").status_code == 200
     assert len(open(gen.data_dir + "/jwt_secret").read().strip()) >= 32
+
+
+def login(srv, name):
+    assert srv.post("/api/v1/auth/register", json={"username": name, "password": "password123"}).status_code == 201
+    r = srv.post("/api/v1/auth/login", json={"username": name, "password": "password123"})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def refresh(srv, token):
+    return srv.post("/api/v1/auth/refresh", json={"refresh_token": token})
+
+
+def test_reusing_a_rotated_refresh_token_revokes_the_family(herald):
+    t1 = login(herald, "family")
+    r2 = refresh(herald, t1["refresh_token"])
+    assert r2.status_code == 200, r2.text
+    t2 = r2.json()
+    r3 = refresh(herald, t2["refresh_token"])
+    assert r3.status_code == 200, r3.text
+    t3 = r3.json()
+    # Another login is another family, untouched by what follows.
+    other = herald.post("/api/v1/auth/login", json={"username": "family", "password": "password123"}).json()
+
+    # t1 was rotated away: presenting it again means it leaked.
+    assert refresh(herald, t1["refresh_token"]).status_code == 401
+    # Every later token of that chain is dead too, the newest included.
+    assert refresh(herald, t3["refresh_token"]).status_code == 401
+    assert refresh(herald, t2["refresh_token"]).status_code == 401
+    # The other session goes on.
+    ok = refresh(herald, other["refresh_token"])
+    assert ok.status_code == 200, ok.text
+    assert refresh(herald, ok.json()["refresh_token"]).status_code == 200
+
+
+def test_family_revocation_survives_a_restart(herald_factory, tmp_path):
+    data = tmp_path / "persist"
+    srv = herald_factory(data_dir=data)
+    t1 = login(srv, "restart")
+    t2 = refresh(srv, t1["refresh_token"]).json()
+    assert srv.stop() == 0
+    srv2 = herald_factory(data_dir=data)
+    assert refresh(srv2, t1["refresh_token"]).status_code == 401
+    assert refresh(srv2, t2["refresh_token"]).status_code == 401
