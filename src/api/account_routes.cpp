@@ -6,7 +6,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <boost/url/parse_query.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/context.hpp"
@@ -153,14 +152,14 @@ void add_account_routes(Router& router, ApiContext& ctx) {
 
   router.add("POST", "/api/v1/auth/login", [&ctx](Request& r) -> asio::awaitable<Response> {
     std::optional<std::string> username, password;
-    if (r.content_type.starts_with("application/x-www-form-urlencoded")) {
-      // FastAPI's OAuth2PasswordRequestForm body.
-      auto params = boost::urls::parse_query(r.body);
-      if (params) {
-        for (auto p : *params) {
-          if (p.key == "username") username = std::string(p.value);
-          if (p.key == "password") password = std::string(p.value);
-        }
+    if (has_media_type(r.content_type, "application/x-www-form-urlencoded")) {
+      // FastAPI's OAuth2PasswordRequestForm body: percent-escapes and '+'
+      // decoded (the encoded view compared "p%40ss" with "p@ss").
+      auto fields = parse_form(r.body);
+      if (!fields) co_return validation_error("body", "body", "malformed form body");
+      for (auto& [key, value] : *fields) {
+        if (key == "username") username = std::move(value);
+        if (key == "password") password = std::move(value);
       }
     } else {
       auto body = json_body(r);
