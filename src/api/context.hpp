@@ -6,12 +6,11 @@
 #include <functional>
 #include <string>
 
-#include <boost/asio/thread_pool.hpp>
-
 #include "api/http.hpp"
 #include "api/router.hpp"
 #include "auth/jwt.hpp"
 #include "auth/login_throttle.hpp"
+#include "util/cpu_pool.hpp"
 
 namespace herald::store {
 class StorageRunner;
@@ -30,12 +29,13 @@ struct Readiness {
 struct ApiContext {
   store::StorageRunner& storage;
   // Argon2id hashing takes tens of milliseconds of CPU: it runs here, never
-  // on a worker.
-  boost::asio::thread_pool& cpu_pool;
+  // on a worker; a login's check at high priority, a registration's hash at low.
+  util::CpuPool& cpu_pool;
   const auth::JwtVerifier& verifier;
   const auth::JwtIssuer& issuer;
   realtime::Hub& hub;
-  auth::LoginThrottle& login_throttle;
+  auth::LoginThrottle& login_throttle;     // keys "u:<name>" and "a:<address>"
+  auth::LoginThrottle& register_throttle;  // key "r:<address>"
   std::int64_t access_ttl_s = 3600;
   std::int64_t refresh_ttl_s = 30 * 86400;
   std::string api_key;

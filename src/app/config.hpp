@@ -46,6 +46,11 @@ struct Settings {
   std::string log_level = "info";
   int login_max_failures = 5;
   std::int64_t login_window_s = 300;
+  int register_max_attempts = 10;  // per address
+  std::int64_t register_window_s = 600;
+  std::size_t hash_queue_max = 64;  // password hashes waiting; registrations may fill half
+  std::size_t throttle_max_keys = 100'000;          // per throttle table
+  std::size_t throttle_max_bytes = 16u * 1024 * 1024;  // per throttle table
 
   std::string redis_url;  // cluster, later issues
   std::string database_url;

@@ -15,6 +15,7 @@ namespace herald::app {
 namespace {
 
 constexpr unsigned kMaxWorkers = 1024;
+constexpr std::size_t kMinThrottleBytes = 4096;  // a few dozen keys: below that it throttles nothing
 
 bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
   for (auto option : allowed) {
@@ -102,6 +103,13 @@ std::string validate(const Settings& s) {
   }
   if (s.login_max_failures <= 0) return "--login-max-failures: must be positive";
   if (s.login_window_s <= 0) return "--login-window: must be a positive number of seconds";
+  if (s.register_max_attempts <= 0) return "--register-max-attempts: must be positive";
+  if (s.register_window_s <= 0) return "--register-window: must be a positive number of seconds";
+  if (s.hash_queue_max == 0) return "--hash-queue-max: must be positive";
+  if (s.throttle_max_keys == 0) return "--throttle-max-keys: must be positive";
+  if (s.throttle_max_bytes < kMinThrottleBytes) {
+    return fmt::format("--throttle-max-bytes: {} is less than {}", s.throttle_max_bytes, kMinThrottleBytes);
+  }
 
   if (!s.redis_url.empty() && !starts_with_any(s.redis_url, {"redis://", "rediss://", "unix://"})) {
     return "--redis-url: must start with redis://, rediss:// or unix://";

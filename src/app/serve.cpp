@@ -7,7 +7,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/context.hpp"
@@ -18,6 +17,7 @@
 #include "realtime/hub.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/storage_runner.hpp"
+#include "util/cpu_pool.hpp"
 #include "util/metrics.hpp"
 #include "util/worker_pool.hpp"
 
@@ -108,11 +108,14 @@ int serve(const Settings& settings) {
       [&hub] { return static_cast<double>(hub.registry().online_count()); });
   util::metrics().set_broker_up([&broker] { return broker.up(); });
 
-  boost::asio::thread_pool cpu_pool(2);
-  auth::LoginThrottle throttle(settings.login_max_failures, settings.login_window_s);
-  api::ApiContext api_context{storage, cpu_pool, verifier, issuer, hub, throttle,
-                              settings.access_token_ttl_s, settings.refresh_token_ttl_s,
-                              settings.api_key, nullptr};
+  util::CpuPool cpu_pool(2, settings.hash_queue_max);
+  auth::LoginThrottle login_throttle(settings.login_max_failures, settings.login_window_s,
+                                     settings.throttle_max_keys, settings.throttle_max_bytes);
+  auth::LoginThrottle register_throttle(settings.register_max_attempts, settings.register_window_s,
+                                        settings.throttle_max_keys, settings.throttle_max_bytes);
+  api::ApiContext api_context{storage, cpu_pool, verifier, issuer, hub, login_throttle,
+                              register_throttle, settings.access_token_ttl_s,
+                              settings.refresh_token_ttl_s, settings.api_key, nullptr};
   api_context.readiness = [&storage] {
     return storage.healthy() ? api::Readiness{true, ""} : api::Readiness{false, "storage unavailable"};
   };

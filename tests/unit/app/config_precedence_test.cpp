@@ -134,7 +134,9 @@ TEST(ConfigPrecedence, EveryFlagSetsItsSetting) {
                        "--heartbeat-interval", "10", "--heartbeat-timeout", "25", "--presence-audience",
                        "followers", "--log-level", "warn", "--login-max-failures", "9", "--login-window", "60",
                        "--redis-url", "redis://localhost:6379", "--database-url", "postgres://db/herald",
-                       "--retention-days", "7", "--retention-events", "500"});
+                       "--retention-days", "7", "--retention-events", "500", "--register-max-attempts", "3",
+                       "--register-window", "30", "--hash-queue-max", "8", "--throttle-max-keys", "1000",
+                       "--throttle-max-bytes", "65536"});
   ASSERT_TRUE(parsed) << parsed.error();
   const Settings& s = parsed->settings;
   EXPECT_EQ(s.host, "0.0.0.0");
@@ -164,6 +166,33 @@ TEST(ConfigPrecedence, EveryFlagSetsItsSetting) {
   EXPECT_EQ(s.database_url, "postgres://db/herald");
   EXPECT_EQ(s.retention_days, 7);
   EXPECT_EQ(s.retention_events, 500);
+  EXPECT_EQ(s.register_max_attempts, 3);
+  EXPECT_EQ(s.register_window_s, 30);
+  EXPECT_EQ(s.hash_queue_max, 8u);
+  EXPECT_EQ(s.throttle_max_keys, 1000u);
+  EXPECT_EQ(s.throttle_max_bytes, 65536u);
+}
+
+// The abuse limits come from every layer like the others: env, a TOML
+// table ([register] window_s), and their defaults.
+TEST(ConfigPrecedence, AbuseLimitsFromEnvAndFile) {
+  auto defaults = parse({});
+  ASSERT_TRUE(defaults) << defaults.error();
+  EXPECT_EQ(defaults->settings.register_max_attempts, 10);
+  EXPECT_EQ(defaults->settings.register_window_s, 600);
+  EXPECT_EQ(defaults->settings.hash_queue_max, 64u);
+  TempToml file("[register]\nwindow_s = 120\n[throttle]\nmax_keys = 500\n");
+  FakeEnv env{{{"HERALD_REGISTER_MAX_ATTEMPTS", "2"},
+               {"HERALD_REGISTER_WINDOW_S", "999"},
+               {"HERALD_HASH_QUEUE_MAX", "16"},
+               {"HERALD_THROTTLE_MAX_BYTES", "100000"}}};
+  auto parsed = parse({"--config", file.path()}, env);
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->settings.register_max_attempts, 2);
+  EXPECT_EQ(parsed->settings.register_window_s, 120);
+  EXPECT_EQ(parsed->settings.hash_queue_max, 16u);
+  EXPECT_EQ(parsed->settings.throttle_max_keys, 500u);
+  EXPECT_EQ(parsed->settings.throttle_max_bytes, 100000u);
 }
 
 // A short HS256 secret stops the command line, whichever layer gave it.
