@@ -46,7 +46,7 @@ BENCHMARK(BM_RegistryAttachDetach);
 void BM_DirectoryContains(benchmark::State& state) {
   static realtime::UserDirectory directory;
   static const bool filled = [] {
-    for (int i = 1; i <= kUsers; ++i) directory.put(UserId{i}, "user" + std::to_string(i), Seq{0}, std::nullopt);
+    for (int i = 1; i <= kUsers; ++i) directory.put(UserId{i}, "user" + std::to_string(i), Seq{0}, std::nullopt, 0);
     return true;
   }();
   (void)filled;

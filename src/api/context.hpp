@@ -6,12 +6,11 @@
 #include <functional>
 #include <string>
 
-#include <boost/asio/thread_pool.hpp>
-
 #include "api/http.hpp"
 #include "api/router.hpp"
 #include "auth/jwt.hpp"
 #include "auth/login_throttle.hpp"
+#include "util/cpu_pool.hpp"
 
 namespace herald::store {
 class StorageRunner;
@@ -31,14 +30,15 @@ struct Readiness {
 struct ApiContext {
   store::StorageRunner& storage;
   // Argon2id hashing takes tens of milliseconds of CPU: it runs here, never
-  // on a worker.
-  boost::asio::thread_pool& cpu_pool;
+  // on a worker; a login's check at high priority, a registration's hash at low.
+  util::CpuPool& cpu_pool;
   const auth::JwtVerifier& verifier;
   const auth::JwtIssuer& issuer;
   // Who is online (6.1) and every user the server has admitted.
   const realtime::PresenceRegistry& registry;
   realtime::UserDirectory& directory;
-  auth::LoginThrottle& login_throttle;
+  auth::LoginThrottle& login_throttle;     // keys "u:<name>" and "a:<address>"
+  auth::LoginThrottle& register_throttle;  // key "r:<address>"
   std::int64_t access_ttl_s = 3600;
   std::int64_t refresh_ttl_s = 30 * 86400;
   std::string api_key;
@@ -50,6 +50,7 @@ std::expected<auth::Claims, Response> authenticate(const ApiContext& ctx, const 
 
 void add_operation_routes(Router& router, ApiContext& ctx);  // 6.6
 void add_online_routes(Router& router, ApiContext& ctx);     // 6.1
-void add_account_routes(Router& router, ApiContext& ctx);    // 6.2
+void add_account_routes(Router& router, ApiContext& ctx);    // 6.2: register, login, refresh
+void add_user_routes(Router& router, ApiContext& ctx);       // 6.2: /users/me, /users/{id}
 
 }  // namespace herald::api

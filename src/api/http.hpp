@@ -28,6 +28,17 @@ struct Request {
   std::optional<std::string> query_param(std::string_view name) const;
 };
 
+// The fields of an application/x-www-form-urlencoded text (a form body or a
+// query string), in order: percent-escapes decoded and '+' read as a space,
+// as browsers and FastAPI's form parser do. nullopt when the text is not
+// well-formed (a bad percent-escape).
+using FormFields = std::vector<std::pair<std::string, std::string>>;
+std::optional<FormFields> parse_form(std::string_view text);
+
+// True when a Content-Type header names `media_type` ("type/subtype", lower
+// case): compared without regard to case, parameters (";charset=...") ignored.
+bool has_media_type(std::string_view content_type, std::string_view media_type);
+
 struct Response {
   int status = 200;
   std::string body;

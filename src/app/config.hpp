@@ -36,6 +36,11 @@ struct Settings {
   std::size_t max_connections_per_address = 256;  // per client address (IPv6: per /64); 0 = no cap
   double rate_limit_per_s = 20;
   double rate_limit_burst = 40;
+  // One user's presence and typing broadcasts, all their tabs together.
+  double presence_rate_per_s = 1;
+  double presence_burst = 5;
+  double typing_rate_per_s = 5;
+  double typing_burst = 10;
   int rate_limit_abuse_drops = 10;  // drops within a minute -> close 1008
   int max_connections_per_user = 10;
   int max_subscriptions = 100;
@@ -50,6 +55,11 @@ struct Settings {
   std::string log_level = "info";
   int login_max_failures = 5;
   std::int64_t login_window_s = 300;
+  int register_max_attempts = 10;  // per address
+  std::int64_t register_window_s = 600;
+  std::size_t hash_queue_max = 64;  // password hashes waiting; registrations may fill half
+  std::size_t throttle_max_keys = 100'000;          // per throttle table
+  std::size_t throttle_max_bytes = 16u * 1024 * 1024;  // per throttle table
 
   std::string redis_url;  // cluster, later issues
   std::string database_url;

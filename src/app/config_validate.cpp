@@ -8,12 +8,14 @@
 
 #include "app/config.hpp"
 #include "app/config_table.hpp"
+#include "auth/jwt.hpp"
 #include "util/logging.hpp"
 
 namespace herald::app {
 namespace {
 
 constexpr unsigned kMaxWorkers = 1024;
+constexpr std::size_t kMinThrottleBytes = 4096;  // a few dozen keys: below that it throttles nothing
 
 bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
   for (auto option : allowed) {
@@ -53,6 +55,14 @@ std::string validate(const Settings& s) {
   if (!one_of(s.jwt_algorithm, {"HS256", "RS256", "ES256"})) {
     return fmt::format("--jwt-algorithm: '{}' is not one of HS256, RS256, ES256", s.jwt_algorithm);
   }
+  // RFC 7518 3.2: an HS256 key of at least the hash's 256 bits. A shorter
+  // one can be brute-forced offline from any token it signed.
+  if (s.jwt_algorithm == "HS256" && !s.jwt_secret.empty() &&
+      s.jwt_secret.size() < auth::kMinHs256SecretBytes) {
+    return fmt::format("--jwt-secret: must be at least {} bytes for HS256, this one has {}"
+                       " (e.g. `openssl rand -hex 32`)",
+                       auth::kMinHs256SecretBytes, s.jwt_secret.size());
+  }
   if (s.jwt_algorithm != "HS256" && s.jwt_public_key_file.empty()) {
     return fmt::format("--jwt-public-key: required with --jwt-algorithm {}", s.jwt_algorithm);
   }
@@ -65,6 +75,10 @@ std::string validate(const Settings& s) {
   if (s.http_idle_timeout_s <= 0) return "--http-idle-timeout: must be a positive number of seconds";
   if (!(s.rate_limit_per_s > 0)) return "--rate-limit: must be positive";
   if (!(s.rate_limit_burst >= 1)) return "--rate-burst: must be at least 1";
+  if (!(s.presence_rate_per_s > 0)) return "--presence-rate: must be positive";
+  if (!(s.presence_burst >= 1)) return "--presence-burst: must be at least 1";
+  if (!(s.typing_rate_per_s > 0)) return "--typing-rate: must be positive";
+  if (!(s.typing_burst >= 1)) return "--typing-burst: must be at least 1";
   if (s.rate_limit_abuse_drops <= 0) return "--rate-limit-abuse-drops: must be positive";
   if (s.max_connections_per_user <= 0) return "--max-connections-per-user: must be positive";
   if (s.max_subscriptions <= 0) return "--max-subscriptions: must be positive";
@@ -95,6 +109,13 @@ std::string validate(const Settings& s) {
   }
   if (s.login_max_failures <= 0) return "--login-max-failures: must be positive";
   if (s.login_window_s <= 0) return "--login-window: must be a positive number of seconds";
+  if (s.register_max_attempts <= 0) return "--register-max-attempts: must be positive";
+  if (s.register_window_s <= 0) return "--register-window: must be a positive number of seconds";
+  if (s.hash_queue_max == 0) return "--hash-queue-max: must be positive";
+  if (s.throttle_max_keys == 0) return "--throttle-max-keys: must be positive";
+  if (s.throttle_max_bytes < kMinThrottleBytes) {
+    return fmt::format("--throttle-max-bytes: {} is less than {}", s.throttle_max_bytes, kMinThrottleBytes);
+  }
 
   if (!s.redis_url.empty() && !starts_with_any(s.redis_url, {"redis://", "rediss://", "unix://"})) {
     return "--redis-url: must start with redis://, rediss:// or unix://";

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <system_error>
 
+#include <fmt/format.h>
+
 #include "app/data_dir.hpp"
 #include "auth/secrets.hpp"
 
@@ -73,10 +75,19 @@ std::expected<std::string, std::string> generated_secret(const std::string& data
   if (fs::exists(file, ec)) {
     auto text = read_file(file.string());
     if (!text) return text;
-    if (auto secret = trimmed(std::move(*text)); !secret.empty()) return secret;
+    if (auto secret = trimmed(std::move(*text)); !secret.empty()) {
+      // Only an edited file can be short: what we generate is 64 characters.
+      if (secret.size() < auth::kMinHs256SecretBytes) {
+        return std::unexpected(fmt::format(
+            "{}: the JWT secret must be at least {} bytes for HS256, this one has {}"
+            " (remove the file to generate a new one, or set --jwt-secret)",
+            file.string(), auth::kMinHs256SecretBytes, secret.size()));
+      }
+      return secret;
+    }
     // An empty file (an older version interrupted mid-write): replaced below.
   }
-  const std::string secret = auth::random_hex(32);
+  const std::string secret = auth::random_hex(32);  // 64 hex characters: 256 random bits
   const fs::path temp = fs::path(data_dir) / ("jwt_secret.new." + std::to_string(::getpid()));
   ::unlink(temp.c_str());  // a leftover of a crashed process that had our pid
   if (auto written = write_new_private_file(temp, secret + "\n"); !written) {

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
@@ -27,13 +29,19 @@ int mint_token(const herald::app::ParsedCommandLine& cmd) {
     std::cerr << "herald token: --user-id must be a positive integer\n";
     return 2;
   }
-  auth::JwtIssuer issuer(*keys);
+  std::optional<auth::JwtIssuer> issuer;
+  try {
+    issuer.emplace(*keys);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "herald token: " << e.what() << "\n";
+    return 2;
+  }
   auto type = cmd.token.type == "refresh" ? auth::TokenType::refresh : auth::TokenType::access;
   std::optional<std::string> username;
   if (!cmd.token.username.empty()) username = cmd.token.username;
   std::optional<std::string> role;
   if (!cmd.token.role.empty()) role = cmd.token.role;
-  std::cout << issuer.mint(UserId{cmd.token.user_id}, username, type, util::unix_seconds_now(),
+  std::cout << issuer->mint(UserId{cmd.token.user_id}, username, type, util::unix_seconds_now(),
                            cmd.token.ttl_s, role)
             << "\n";
   return 0;

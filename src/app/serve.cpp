@@ -3,11 +3,12 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/context.hpp"
@@ -24,6 +25,7 @@
 #include "realtime/user_directory.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/storage_runner.hpp"
+#include "util/cpu_pool.hpp"
 #include "util/metrics.hpp"
 #include "util/worker_pool.hpp"
 
@@ -106,8 +108,19 @@ int serve(const Settings& settings) {
     spdlog::error("jwt: {}", keys.error());
     return 2;
   }
-  auth::JwtVerifier verifier(*keys);
-  auth::JwtIssuer issuer(*keys);
+  // The keys were checked by validate() and load_jwt_keys(); these throw
+  // only on what those cannot see (a PEM that parses but cannot sign).
+  std::optional<auth::JwtVerifier> verifier_slot;
+  std::optional<auth::JwtIssuer> issuer_slot;
+  try {
+    verifier_slot.emplace(*keys);
+    issuer_slot.emplace(*keys);
+  } catch (const std::invalid_argument& e) {
+    spdlog::error("jwt: {}", e.what());
+    return 2;
+  }
+  const auth::JwtVerifier& verifier = *verifier_slot;
+  const auth::JwtIssuer& issuer = *issuer_slot;
 
   if (auto ec = create_private_directory(settings.data_dir)) {
     spdlog::error("cannot create data directory {}: {}", settings.data_dir, ec.message());
@@ -127,7 +140,9 @@ int serve(const Settings& settings) {
 
   unsigned worker_count = settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
   util::WorkerPool workers(worker_count);
-  realtime::PresenceRegistry registry;
+  realtime::PresenceRegistry registry(realtime::BroadcastLimits{
+      {settings.presence_rate_per_s, settings.presence_burst},
+      {settings.typing_rate_per_s, settings.typing_burst}});
   realtime::Delivery delivery(workers, registry, broadcast_timing(settings));
   cluster::LocalBroker broker(delivery);
   realtime::RunnerStores stores(storage);
@@ -139,11 +154,14 @@ int serve(const Settings& settings) {
       [&registry] { return static_cast<double>(registry.online_count()); });
   util::metrics().set_broker_up([&broker] { return broker.up(); });
 
-  boost::asio::thread_pool cpu_pool(2);
-  auth::LoginThrottle throttle(settings.login_max_failures, settings.login_window_s);
-  api::ApiContext api_context{storage, cpu_pool, verifier, issuer, registry, directory, throttle,
-                              settings.access_token_ttl_s, settings.refresh_token_ttl_s,
-                              settings.api_key, nullptr};
+  util::CpuPool cpu_pool(2, settings.hash_queue_max);
+  auth::LoginThrottle login_throttle(settings.login_max_failures, settings.login_window_s,
+                                     settings.throttle_max_keys, settings.throttle_max_bytes);
+  auth::LoginThrottle register_throttle(settings.register_max_attempts, settings.register_window_s,
+                                        settings.throttle_max_keys, settings.throttle_max_bytes);
+  api::ApiContext api_context{storage, cpu_pool, verifier, issuer, registry, directory, login_throttle,
+                              register_throttle, settings.access_token_ttl_s,
+                              settings.refresh_token_ttl_s, settings.api_key, nullptr};
   api_context.readiness = [&storage] {
     return storage.healthy() ? api::Readiness{true, ""} : api::Readiness{false, "storage unavailable"};
   };
@@ -151,6 +169,7 @@ int serve(const Settings& settings) {
   api::add_operation_routes(router, api_context);
   api::add_online_routes(router, api_context);
   api::add_account_routes(router, api_context);
+  api::add_user_routes(router, api_context);
 
   net::Server server(server_options(settings, connection_cap(settings, worker_count)), workers, router,
                      hub);

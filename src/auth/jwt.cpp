@@ -1,16 +1,18 @@
 // See jwt.hpp. Split of work: this file checks the token's shape, header and
-// claims itself (Boost.JSON, exact types), and an HS256 signature (an
-// HMAC-SHA256, libsodium); libjwt 1.10 only checks RS256/ES256 signatures.
-// (Its jwt_decode re-parses the whole token with jansson: 6.3 us per HS256
-// check, most of a connection's token cost.) libjwt alone is not enough
-// because it trusts the header's alg:
-// given an RS256 public key and an "HS256" token it would happily verify an
-// HMAC keyed with that public key. So the header is checked first, and
-// jwt_get_alg() is checked again after jwt_decode (both parsers must agree).
+// claims itself (Boost.JSON, exact types), and every signature: HS256 as an
+// HMAC-SHA256 (libsodium), RS256/ES256 with OpenSSL's EVP API. libjwt 1.10
+// only mints. Its decoder was the RS256/ES256 check until RFC 9068's
+// "typ": "at+jwt" had to be accepted, which it refuses; it also trusts the
+// header's alg (given an RS256 public key and an "HS256" token it would
+// verify an HMAC keyed with that public key) and re-parses the whole token
+// with jansson. Here the header is checked first, against the configured
+// algorithm, and the key only ever verifies that one algorithm.
 #include "auth/jwt.hpp"
 
 #include <jwt.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -40,9 +42,17 @@ struct PkeyFree {
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct EcdsaSigFree {
+  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
+};
 using JwtPtr = std::unique_ptr<jwt_t, JwtFree>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using BioPtr = std::unique_ptr<BIO, BioFree>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
 
 jwt_alg_t to_libjwt(JwtAlgorithm a) {
   switch (a) {
@@ -81,6 +91,14 @@ bool key_fits(EVP_PKEY* key, JwtAlgorithm a) {
     return false;
   }
   return std::string_view(group, len) == "prime256v1";
+}
+
+void check_hs256_secret(const std::string& secret) {
+  if (secret.empty()) throw std::invalid_argument("JWT secret is empty");
+  if (secret.size() < kMinHs256SecretBytes) {
+    throw std::invalid_argument("JWT secret is shorter than " + std::to_string(kMinHs256SecretBytes) +
+                                " bytes");
+  }
 }
 
 PkeyPtr checked_key(const std::string& pem, bool is_private, JwtAlgorithm a) {
@@ -133,18 +151,33 @@ std::optional<Segments> split(std::string_view token) {
   return s;
 }
 
-std::optional<json::object> decode_object(std::string_view segment) {
-  if (segment.empty()) return std::nullopt;
-  std::string bytes(segment.size() / 4 * 3 + 3, '\0');
+// base64url without padding -> bytes; nullopt when it is not that.
+std::optional<std::string> decode_base64url(std::string_view text) {
+  std::string bytes(text.size() / 4 * 3 + 3, '\0');
   std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(),
-                        segment.data(), segment.size(), nullptr, &len, nullptr,
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), text.data(),
+                        text.size(), nullptr, &len, nullptr,
                         sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
     return std::nullopt;
   }
   bytes.resize(len);
+  return bytes;
+}
+
+// RFC 7515 4.1.9: typ is a media type, compared case-insensitively, its
+// "application/" prefix optional. "JWT" (RFC 7519) and "at+jwt" (RFC 9068,
+// access tokens from an OAuth server) are what an access token carries.
+bool accepted_typ(std::string_view typ) {
+  if (typ.size() > 12 && iequals(typ.substr(0, 12), "application/")) typ.remove_prefix(12);
+  return iequals(typ, "JWT") || iequals(typ, "at+jwt");
+}
+
+std::optional<json::object> decode_object(std::string_view segment) {
+  if (segment.empty()) return std::nullopt;
+  const auto bytes = decode_base64url(segment);
+  if (!bytes) return std::nullopt;
   json::error_code ec;
-  json::value v = json::parse(bytes, ec);  // default options: strict JSON, valid UTF-8
+  json::value v = json::parse(*bytes, ec);  // default options: strict JSON, valid UTF-8
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.get_object());
 }
@@ -175,16 +208,19 @@ ClaimResult<std::string> string_claim(const json::object& o, std::string_view na
   return std::string(v->get_string());
 }
 
-// sub: a decimal string (the contract) or a JSON integer (lenient), > 0.
+// sub: a canonical decimal string (the contract: digits only, no leading
+// zero, so one user has exactly one spelling and "0007" is not user 7) or a
+// JSON integer (lenient), > 0.
 std::optional<UserId> subject(const json::object& o) {
   const json::value* v = o.if_contains("sub");
   if (!v) return std::nullopt;
   std::int64_t id = 0;
   if (v->is_string()) {
     const json::string& s = v->get_string();
+    if (s.empty() || s.front() < '1' || s.front() > '9') return std::nullopt;
     const char* end = s.data() + s.size();
     auto [ptr, ec] = std::from_chars(s.data(), end, id);
-    if (s.empty() || s.front() == '-' || ec != std::errc{} || ptr != end) return std::nullopt;
+    if (ec != std::errc{} || ptr != end) return std::nullopt;
   } else if (v->is_int64()) {
     id = v->get_int64();
   } else {
@@ -199,15 +235,17 @@ std::expected<Claims, TokenError> read_claims(const json::object& o) {
   auto sub = subject(o);
   auto exp = number_claim(o, "exp");
   auto iat = number_claim(o, "iat");
+  auto nbf = number_claim(o, "nbf");
   auto type = string_claim(o, "type");
   auto username = string_claim(o, "username");
   auto role = string_claim(o, "role");
   auto jti = string_claim(o, "jti");
-  if (!sub || !exp || !*exp || !iat || !type || !username || !role || !jti) return kBadClaims;
+  if (!sub || !exp || !*exp || !iat || !nbf || !type || !username || !role || !jti) return kBadClaims;
   if (*type && **type != "access" && **type != "refresh") return kBadClaims;
   c.user_id = *sub;
   c.exp = **exp;
   c.iat = *iat;
+  c.nbf = *nbf;
   c.type = (*type && **type == "refresh") ? TokenType::refresh : TokenType::access;
   c.username = std::move(*username);
   c.role = std::move(*role);
@@ -240,6 +278,7 @@ std::string_view describe(TokenError e) {
     case TokenError::bad_signature: return "token signature invalid";
     case TokenError::wrong_algorithm: return "token algorithm not accepted";
     case TokenError::expired: return "token expired";
+    case TokenError::not_yet_valid: return "token not yet valid";
     case TokenError::wrong_type: return "wrong token type";
     case TokenError::bad_claims: return "token claims invalid";
   }
@@ -249,7 +288,7 @@ std::string_view describe(TokenError e) {
 JwtVerifier::JwtVerifier(JwtKeys keys) : keys_(std::move(keys)) {
   ensure_sodium();
   if (keys_.algorithm == JwtAlgorithm::hs256) {
-    if (keys_.secret.empty()) throw std::invalid_argument("JWT secret is empty");
+    check_hs256_secret(keys_.secret);
     crypto_auth_hmacsha256_init(&hs256_keyed_, reinterpret_cast<const unsigned char*>(keys_.secret.data()),
                                 keys_.secret.size());
     return;
@@ -258,9 +297,9 @@ JwtVerifier::JwtVerifier(JwtKeys keys) : keys_(std::move(keys)) {
     if (keys_.private_key_pem.empty()) throw std::invalid_argument("JWT public key missing");
     keys_.public_key_pem =
         public_pem_of(checked_key(keys_.private_key_pem, true, keys_.algorithm).get());
-  } else {
-    checked_key(keys_.public_key_pem, false, keys_.algorithm);
   }
+  public_key_ = std::shared_ptr<EVP_PKEY>(
+      checked_key(keys_.public_key_pem, false, keys_.algorithm).release(), PkeyFree{});
   keys_.private_key_pem.clear();  // a verifier never signs: do not keep the secret around
 }
 
@@ -282,39 +321,25 @@ std::expected<Claims, TokenError> JwtVerifier::verify(std::string_view token, st
   // We implement no JWS extensions, so a "crit" header cannot be honoured.
   if (header->contains("crit")) return unexpected(TokenError::malformed);
   if (const json::value* typ = header->if_contains("typ")) {
-    // libjwt 1.10 rejects any typ but "JWT" (so also RFC 9068's "at+jwt").
-    if (!typ->is_string() || !iequals(typ->get_string(), "JWT")) {
-      return unexpected(TokenError::malformed);
-    }
+    if (!typ->is_string() || !accepted_typ(typ->get_string())) return unexpected(TokenError::malformed);
   }
   const auto payload = decode_object(parts->payload);
   if (!payload) return unexpected(TokenError::malformed);
   if (parts->signature.empty()) return unexpected(TokenError::bad_signature);
 
-  if (keys_.algorithm == JwtAlgorithm::hs256) {
-    // JWS signing input (RFC 7515 5.2): the bytes before the second dot.
-    const std::string_view signing_input = token.substr(0, parts->header.size() + 1 + parts->payload.size());
-    if (!hs256_signature_ok(signing_input, parts->signature)) return unexpected(TokenError::bad_signature);
-  } else {
-    const std::string terminated(token);  // libjwt wants a C string
-    jwt_t* raw = nullptr;
-    const int rc = jwt_decode(&raw, terminated.c_str(),
-                              reinterpret_cast<const unsigned char*>(keys_.public_key_pem.data()),
-                              static_cast<int>(keys_.public_key_pem.size()));
-    JwtPtr decoded(raw);
-    if (rc != 0 || !decoded) {
-      ERR_clear_error();
-      return unexpected(TokenError::bad_signature);
-    }
-    if (jwt_get_alg(decoded.get()) != to_libjwt(keys_.algorithm)) {
-      return unexpected(TokenError::wrong_algorithm);
-    }
-  }
+  // JWS signing input (RFC 7515 5.2): the bytes before the second dot.
+  const std::string_view signing_input = token.substr(0, parts->header.size() + 1 + parts->payload.size());
+  const bool signed_ok = keys_.algorithm == JwtAlgorithm::hs256
+                             ? hs256_signature_ok(signing_input, parts->signature)
+                             : public_key_signature_ok(signing_input, parts->signature);
+  if (!signed_ok) return unexpected(TokenError::bad_signature);
 
   auto claims = read_claims(*payload);
   if (!claims) return claims;
   if (claims->type != expected) return unexpected(TokenError::wrong_type);
   if (claims->exp <= now) return unexpected(TokenError::expired);
+  if (claims->nbf && now < *claims->nbf) return unexpected(TokenError::not_yet_valid);
+  if (claims->iat && *claims->iat > now + kIatLeewayS) return unexpected(TokenError::not_yet_valid);
   return claims;
 }
 
@@ -340,9 +365,49 @@ bool JwtVerifier::hs256_signature_ok(std::string_view signing_input,
   return sodium_memcmp(mac, given, kMacBytes) == 0;
 }
 
+// RFC 7518 3.2 (SHA-256 wants RSASSA-PKCS1-v1_5) and 3.4 (ES256: R || S,
+// 32 bytes each, which OpenSSL wants as a DER ECDSA-Sig-Value).
+bool JwtVerifier::public_key_signature_ok(std::string_view signing_input,
+                                          std::string_view signature) const {
+  const auto sig = decode_base64url(signature);
+  if (!sig || sig->empty()) return false;
+  std::string der;
+  std::string_view checked = *sig;
+  if (keys_.algorithm == JwtAlgorithm::es256) {
+    if (sig->size() != 64) return false;
+    EcdsaSigPtr ecdsa(ECDSA_SIG_new());
+    const auto* bytes = reinterpret_cast<const unsigned char*>(sig->data());
+    BIGNUM* r = BN_bin2bn(bytes, 32, nullptr);
+    BIGNUM* s = BN_bin2bn(bytes + 32, 32, nullptr);
+    if (!ecdsa || !r || !s || ECDSA_SIG_set0(ecdsa.get(), r, s) != 1) {
+      BN_free(r);
+      BN_free(s);
+      ERR_clear_error();
+      return false;
+    }
+    const int len = i2d_ECDSA_SIG(ecdsa.get(), nullptr);
+    if (len <= 0) return false;
+    der.resize(static_cast<std::size_t>(len));
+    auto* out = reinterpret_cast<unsigned char*>(der.data());
+    i2d_ECDSA_SIG(ecdsa.get(), &out);
+    checked = der;
+  } else if (sig->size() != static_cast<std::size_t>(EVP_PKEY_get_size(public_key_.get()))) {
+    return false;
+  }
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  const bool ok =
+      ctx &&
+      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, public_key_.get()) == 1 &&
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(checked.data()),
+                       checked.size(), reinterpret_cast<const unsigned char*>(signing_input.data()),
+                       signing_input.size()) == 1;
+  ERR_clear_error();  // a failed check leaves errors on this thread's queue
+  return ok;
+}
+
 JwtIssuer::JwtIssuer(JwtKeys keys) : keys_(std::move(keys)) {
   if (keys_.algorithm == JwtAlgorithm::hs256) {
-    if (keys_.secret.empty()) throw std::invalid_argument("JWT secret is empty");
+    check_hs256_secret(keys_.secret);
   } else {
     if (keys_.private_key_pem.empty()) throw std::invalid_argument("JWT private key missing");
     checked_key(keys_.private_key_pem, true, keys_.algorithm);

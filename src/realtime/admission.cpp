@@ -46,7 +46,7 @@ void Admission::open(const std::shared_ptr<Connection>& c, const net::UpgradeInf
 // connection after a restart writes it again.
 void Admission::remember_new_user(UserId user, const std::string& username) {
   std::int64_t now_ms = util::unix_ms_now();
-  directory_.put(user, username, Seq{0}, now_ms);
+  directory_.put(user, username, Seq{0}, now_ms, now_ms);
   users_.remember_user(user, username, now_ms);
 }
 

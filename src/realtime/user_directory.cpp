@@ -3,7 +3,7 @@
 namespace herald::realtime {
 
 void UserDirectory::load(const std::vector<store::UserRecord>& users) {
-  for (const auto& u : users) put(u.id, u.username, u.last_seq, u.last_seen_ms);
+  for (const auto& u : users) put(u.id, u.username, u.last_seq, u.last_seen_ms, u.created_at_ms);
 }
 
 std::optional<DirectoryEntry> UserDirectory::find(UserId id) const {
@@ -21,10 +21,12 @@ bool UserDirectory::contains(UserId id) const {
 }
 
 void UserDirectory::put(UserId id, std::string username, Seq last_seq,
-                        std::optional<std::int64_t> last_seen_ms) {
+                        std::optional<std::int64_t> last_seen_ms, std::int64_t created_at_ms) {
   Shard& s = shard(id);
   std::lock_guard lock(s.mutex);
-  auto& entry = s.users[id];
+  auto [it, inserted] = s.users.try_emplace(id);
+  auto& entry = it->second;
+  if (inserted) entry.created_at_ms = created_at_ms;
   entry.username = std::move(username);
   if (raw(last_seq) > raw(entry.last_seq)) entry.last_seq = last_seq;
   if (last_seen_ms) entry.last_seen_ms = last_seen_ms;

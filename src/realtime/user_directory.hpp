@@ -4,8 +4,12 @@
 // that change it, so the hot paths (connect, chat's USER_NOT_FOUND check,
 // `connected.last_seq`) never wait on the database.
 //
+// It is also what REST reads fall back on for a user admitted before their
+// row is stored (the row of a user first seen in a token is written behind):
+// every user the server has admitted is here, with the time first seen.
+//
 // Sharded by user id under short mutexes: any thread may call it.
-// Memory: ~80 bytes a user; 1M users is ~80 MB, acceptable for one node.
+// Memory: ~90 bytes a user; 1M users is ~90 MB, acceptable for one node.
 #include <array>
 #include <cstdint>
 #include <mutex>
@@ -23,6 +27,7 @@ struct DirectoryEntry {
   std::string username;
   std::optional<std::int64_t> last_seen_ms;
   Seq last_seq{};
+  std::int64_t created_at_ms = 0;  // the stored created_at, or when first seen
 };
 
 class UserDirectory {
@@ -30,7 +35,9 @@ class UserDirectory {
   void load(const std::vector<store::UserRecord>& users);
   std::optional<DirectoryEntry> find(UserId id) const;
   bool contains(UserId id) const;
-  void put(UserId id, std::string username, Seq last_seq, std::optional<std::int64_t> last_seen_ms);
+  // created_at_ms is kept from the first put of a user.
+  void put(UserId id, std::string username, Seq last_seq, std::optional<std::int64_t> last_seen_ms,
+           std::int64_t created_at_ms);
   void set_last_seen(UserId id, std::int64_t when_ms);
   // Raises the stored seq (never lowers it: completions may arrive out of order).
   void advance_seq(UserId id, Seq seq);

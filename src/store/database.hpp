@@ -51,6 +51,12 @@ struct ChatInsertResult {
   bool duplicate = false;  // client_msg_id seen before: the first message's values
 };
 
+enum class RefreshRotation {
+  rotated,  // the next token is stored; the presented one is used up
+  reused,   // the presented token had been rotated before: its family is revoked
+  unknown,  // no such token for this user (revoked, expired or never issued)
+};
+
 // Thrown by a Database on a storage failure (I/O error, corruption, busy
 // beyond the timeout). Callers turn it into MESSAGE_PROCESSING_ERROR or 503.
 class StorageError : public std::runtime_error {
@@ -100,10 +106,19 @@ class Database {
                                                    std::int64_t now_ms) = 0;
   virtual std::optional<AccountRecord> find_account(const std::string& username) = 0;
 
-  // Refresh tokens (rotation: a jti can be consumed once).
-  virtual void store_refresh_token(const std::string& jti, UserId user, std::int64_t expires_at) = 0;
-  // Deletes the token and returns its owner when it existed and had not expired.
-  virtual std::optional<UserId> consume_refresh_token(const std::string& jti, std::int64_t now) = 0;
+  // Refresh tokens, in families: a login starts one (named by its first
+  // token's jti), and each rotation adds the next token to it. A rotated
+  // token is kept, marked used, until it expires: presented again, it was
+  // copied, and the whole family is revoked (the thief's and the owner's
+  // newer tokens alike; the owner logs in again). Storing a token also
+  // removes a few expired ones, so the table holds about the live tokens.
+  virtual void store_refresh_token(const std::string& jti, UserId user, std::int64_t expires_at,
+                                   const std::string& family, std::int64_t now) = 0;
+  // In one job: checks `jti` (owned by `user`, unexpired, never used), marks
+  // it used and stores `next_jti` in its family. A used one revokes its family.
+  virtual RefreshRotation rotate_refresh_token(const std::string& jti, UserId user,
+                                               const std::string& next_jti,
+                                               std::int64_t next_expires_at, std::int64_t now) = 0;
 
   // Chat: stores the message and appends it to both mailboxes, or returns
   // the first message when (from, client_msg_id) was seen before.

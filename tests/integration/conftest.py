@@ -29,14 +29,17 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def make_token(user_id, username=None, ttl=3600, secret=SECRET, **extra):
-    """An HS256 access token; ttl may be negative for an already-expired one."""
+def make_token(user_id, username=None, ttl=3600, secret=SECRET, header=None, **extra):
+    """An HS256 access token; ttl may be negative for an already-expired one.
+    `header` replaces the JOSE header (default {"alg": "HS256", "typ": "JWT"});
+    extra claims are added or replace the defaults (None removes one)."""
     now = int(time.time())
     claims = {"sub": str(user_id), "iat": now, "exp": now + ttl, "type": "access"}
     if username is not None:
         claims["username"] = username
     claims.update(extra)
-    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = {k: v for k, v in claims.items() if v is not None}
+    header = _b64(json.dumps(header or {"alg": "HS256", "typ": "JWT"}).encode())
     body = _b64(json.dumps(claims).encode())
     sig = hmac.new(secret.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
     return f"{header}.{body}.{_b64(sig)}"

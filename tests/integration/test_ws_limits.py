@@ -188,7 +188,8 @@ def test_heartbeat_answered_stays_open(herald_factory):
 
 def test_slow_consumer_4010(herald_factory):
     srv = herald_factory("--max-queue-messages", "50", "--rate-limit", "100000",
-                         "--rate-burst", "100000")
+                         "--rate-burst", "100000", "--typing-rate", "100000",
+                         "--typing-burst", "100000")
     raw = RawWs(srv.port, srv.token(1), recv_buf=4096)
 
     async def body():

@@ -13,7 +13,7 @@
 
 namespace herald::store::sqlite {
 
-inline constexpr std::array<std::string_view, 5> kMigrations = {
+inline constexpr std::array<std::string_view, 6> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -111,6 +111,16 @@ CREATE TABLE chat_blocks (
   first_id INTEGER NOT NULL,
   records  BLOB NOT NULL
 );
+)sql",
+    // 6: refresh-token families (Database::rotate_refresh_token). A rotated
+    // token stays, marked used, so presenting it again is seen as reuse and
+    // revokes its family; tokens from before have no family (they start
+    // their own). The expiry index lets each new token remove a few expired.
+    R"sql(
+ALTER TABLE refresh_tokens ADD COLUMN family TEXT;
+ALTER TABLE refresh_tokens ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX refresh_tokens_family ON refresh_tokens(family) WHERE family IS NOT NULL;
+CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);
 )sql",
 };
 

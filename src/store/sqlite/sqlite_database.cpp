@@ -331,27 +331,53 @@ std::optional<AccountRecord> SqliteDatabase::find_account(const std::string& use
 }
 
 void SqliteDatabase::store_refresh_token(const std::string& jti, UserId user,
-                                         std::int64_t expires_at) {
+                                         std::int64_t expires_at, const std::string& family,
+                                         std::int64_t now) {
   open_job_savepoint();
-  statements_->get("INSERT INTO refresh_tokens (jti, user_id, expires_at) VALUES (?1, ?2, ?3)")
+  // A few expired tokens go with each new one (by the expiry index): the
+  // table stays near the live tokens without a sweep of its own.
+  statements_
+      ->get("DELETE FROM refresh_tokens WHERE rowid IN"
+            " (SELECT rowid FROM refresh_tokens WHERE expires_at <= ?1 ORDER BY expires_at LIMIT 8)")
+      .bind(1, now)
+      .run();
+  statements_
+      ->get("INSERT INTO refresh_tokens (jti, user_id, expires_at, family) VALUES (?1, ?2, ?3, ?4)")
       .bind(1, std::string_view(jti))
       .bind(2, raw(user))
       .bind(3, expires_at)
+      .bind(4, std::string_view(family))
       .run();
 }
 
-std::optional<UserId> SqliteDatabase::consume_refresh_token(const std::string& jti,
-                                                            std::int64_t now) {
+RefreshRotation SqliteDatabase::rotate_refresh_token(const std::string& jti, UserId user,
+                                                     const std::string& next_jti,
+                                                     std::int64_t next_expires_at,
+                                                     std::int64_t now) {
   open_job_savepoint();
-  Statement& st =
-      statements_->get("DELETE FROM refresh_tokens WHERE jti = ?1 RETURNING user_id, expires_at");
-  st.bind(1, std::string_view(jti));
-  if (!st.step()) return std::nullopt;
-  UserId user{st.column_int(0)};
-  std::int64_t expires_at = st.column_int(1);
-  st.run();
-  if (expires_at <= now) return std::nullopt;
-  return user;
+  // A token stored before families existed has none: it starts its own.
+  Statement& find = statements_->get(
+      "SELECT user_id, expires_at, used, coalesce(family, jti) FROM refresh_tokens WHERE jti = ?1");
+  find.bind(1, std::string_view(jti));
+  if (!find.step()) return RefreshRotation::unknown;
+  const UserId owner{find.column_int(0)};
+  const std::int64_t expires_at = find.column_int(1);
+  const bool used = find.column_int(2) != 0;
+  const std::string family = find.column_text(3);
+  find.reset();
+  if (owner != user) return RefreshRotation::unknown;
+  if (used) {
+    statements_->get("DELETE FROM refresh_tokens WHERE family = ?1 OR jti = ?1")
+        .bind(1, std::string_view(family))
+        .run();
+    return RefreshRotation::reused;
+  }
+  if (expires_at <= now) return RefreshRotation::unknown;
+  statements_->get("UPDATE refresh_tokens SET used = 1 WHERE jti = ?1")
+      .bind(1, std::string_view(jti))
+      .run();
+  store_refresh_token(next_jti, user, next_expires_at, family, now);
+  return RefreshRotation::rotated;
 }
 
 }  // namespace herald::store::sqlite

@@ -54,8 +54,11 @@ class SqliteDatabase final : public Database {
                                            const std::string& email, std::int64_t now_ms) override;
   std::optional<AccountRecord> find_account(const std::string& username) override;
 
-  void store_refresh_token(const std::string& jti, UserId user, std::int64_t expires_at) override;
-  std::optional<UserId> consume_refresh_token(const std::string& jti, std::int64_t now) override;
+  void store_refresh_token(const std::string& jti, UserId user, std::int64_t expires_at,
+                           const std::string& family, std::int64_t now) override;
+  RefreshRotation rotate_refresh_token(const std::string& jti, UserId user,
+                                       const std::string& next_jti, std::int64_t next_expires_at,
+                                       std::int64_t now) override;
 
   ChatInsertResult insert_chat(const ChatInsert& chat) override;
   Seq last_seq(UserId user) override;

@@ -110,7 +110,7 @@ TEST(ConfigFile, TablesGroupKeys) {
   TempToml file(R"(
 host = "0.0.0.0"
 [jwt]
-secret = "s3cret"
+secret = "s3cret-s3cret-s3cret-s3cret-s3cret"
 algorithm = "HS256"
 [presence]
 audience = "followers"
@@ -122,7 +122,7 @@ allowed_origins = "https://a.example,https://b.example"
   auto parsed = parse({"--config", file.path()});
   ASSERT_TRUE(parsed) << parsed.error();
   EXPECT_EQ(parsed->settings.host, "0.0.0.0");
-  EXPECT_EQ(parsed->settings.jwt_secret, "s3cret");
+  EXPECT_EQ(parsed->settings.jwt_secret, "s3cret-s3cret-s3cret-s3cret-s3cret");
   EXPECT_EQ(parsed->settings.presence_audience, "followers");
   EXPECT_EQ(parsed->settings.max_message_bytes, 1024u);
   EXPECT_DOUBLE_EQ(parsed->settings.rate_limit_burst, 10.5);

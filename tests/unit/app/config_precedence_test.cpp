@@ -29,14 +29,14 @@ TEST(ConfigPrecedence, DefaultsWhenNothingIsGiven) {
 
 TEST(ConfigPrecedence, EnvBeatsDefault) {
   FakeEnv env{{{"HERALD_PORT", "9001"},
-               {"HERALD_JWT_SECRET", "from-env"},
+               {"HERALD_JWT_SECRET", "from-env-0123456789abcdef0123456789"},
                {"HERALD_RATE_LIMIT_PER_S", "7.5"},
                {"HERALD_ALLOWED_ORIGINS", "https://a.example, https://b.example"},
                {"HERALD_WORKERS", "3"}}};
   auto parsed = parse({"serve"}, env);
   ASSERT_TRUE(parsed) << parsed.error();
   EXPECT_EQ(parsed->settings.port, 9001);
-  EXPECT_EQ(parsed->settings.jwt_secret, "from-env");
+  EXPECT_EQ(parsed->settings.jwt_secret, "from-env-0123456789abcdef0123456789");
   EXPECT_DOUBLE_EQ(parsed->settings.rate_limit_per_s, 7.5);
   EXPECT_EQ(parsed->settings.allowed_origins,
             (std::vector<std::string>{"https://a.example", "https://b.example"}));
@@ -53,35 +53,35 @@ TEST(ConfigPrecedence, EmptyEnvValueCountsAsUnset) {
 TEST(ConfigPrecedence, FileBeatsEnv) {
   TempToml file(R"(
 port = 9100
-jwt_secret = "from-file"
+jwt_secret = "from-file-0123456789abcdef0123456789"
 rate_limit_per_s = 5
 allowed_origins = ["https://file.example"]
 )");
   FakeEnv env{{{"HERALD_PORT", "9001"},
-               {"HERALD_JWT_SECRET", "from-env"},
+               {"HERALD_JWT_SECRET", "from-env-0123456789abcdef0123456789"},
                {"HERALD_RATE_LIMIT_PER_S", "7.5"},
                {"HERALD_ALLOWED_ORIGINS", "https://env.example"},
                {"HERALD_HOST", "0.0.0.0"}}};
   auto parsed = parse({"--config", file.path()}, env);
   ASSERT_TRUE(parsed) << parsed.error();
   EXPECT_EQ(parsed->settings.port, 9100);
-  EXPECT_EQ(parsed->settings.jwt_secret, "from-file");
+  EXPECT_EQ(parsed->settings.jwt_secret, "from-file-0123456789abcdef0123456789");
   EXPECT_DOUBLE_EQ(parsed->settings.rate_limit_per_s, 5);
   EXPECT_EQ(parsed->settings.allowed_origins, std::vector<std::string>{"https://file.example"});
   EXPECT_EQ(parsed->settings.host, "0.0.0.0");  // not in the file: env still applies
 }
 
 TEST(ConfigPrecedence, FlagBeatsFileAndEnv) {
-  TempToml file("port = 9100\njwt_secret = \"from-file\"\nrate_limit_per_s = 5\nheartbeat_interval_s = 20\n");
-  FakeEnv env{{{"HERALD_PORT", "9001"}, {"HERALD_JWT_SECRET", "from-env"}, {"HERALD_LOG_LEVEL", "debug"}}};
-  auto parsed = parse({"serve", "--config", file.path(), "--port", "9200", "--jwt-secret", "from-flag",
+  TempToml file("port = 9100\njwt_secret = \"from-file-0123456789abcdef0123456789\"\nrate_limit_per_s = 5\nheartbeat_interval_s = 20\n");
+  FakeEnv env{{{"HERALD_PORT", "9001"}, {"HERALD_JWT_SECRET", "from-env-0123456789abcdef0123456789"}, {"HERALD_LOG_LEVEL", "debug"}}};
+  auto parsed = parse({"serve", "--config", file.path(), "--port", "9200", "--jwt-secret", "from-flag-0123456789abcdef0123456789",
                        "--rate-limit", "2.5", "--allowed-origins", "https://x.example,https://y.example",
                        "--allowed-origins", "https://z.example"},
                       env);
   ASSERT_TRUE(parsed) << parsed.error();
   const Settings& s = parsed->settings;
   EXPECT_EQ(s.port, 9200);
-  EXPECT_EQ(s.jwt_secret, "from-flag");
+  EXPECT_EQ(s.jwt_secret, "from-flag-0123456789abcdef0123456789");
   EXPECT_DOUBLE_EQ(s.rate_limit_per_s, 2.5);
   EXPECT_EQ(s.allowed_origins,
             (std::vector<std::string>{"https://x.example", "https://y.example", "https://z.example"}));
@@ -134,7 +134,9 @@ TEST(ConfigPrecedence, EveryFlagSetsItsSetting) {
                        "--heartbeat-interval", "10", "--heartbeat-timeout", "25", "--presence-audience",
                        "followers", "--log-level", "warn", "--login-max-failures", "9", "--login-window", "60",
                        "--redis-url", "redis://localhost:6379", "--database-url", "postgres://db/herald",
-                       "--retention-days", "7", "--retention-events", "500"});
+                       "--retention-days", "7", "--retention-events", "500", "--register-max-attempts", "3",
+                       "--register-window", "30", "--hash-queue-max", "8", "--throttle-max-keys", "1000",
+                       "--throttle-max-bytes", "65536"});
   ASSERT_TRUE(parsed) << parsed.error();
   const Settings& s = parsed->settings;
   EXPECT_EQ(s.host, "0.0.0.0");
@@ -164,6 +166,49 @@ TEST(ConfigPrecedence, EveryFlagSetsItsSetting) {
   EXPECT_EQ(s.database_url, "postgres://db/herald");
   EXPECT_EQ(s.retention_days, 7);
   EXPECT_EQ(s.retention_events, 500);
+  EXPECT_EQ(s.register_max_attempts, 3);
+  EXPECT_EQ(s.register_window_s, 30);
+  EXPECT_EQ(s.hash_queue_max, 8u);
+  EXPECT_EQ(s.throttle_max_keys, 1000u);
+  EXPECT_EQ(s.throttle_max_bytes, 65536u);
+}
+
+// The abuse limits come from every layer like the others: env, a TOML
+// table ([register] window_s), and their defaults.
+TEST(ConfigPrecedence, AbuseLimitsFromEnvAndFile) {
+  auto defaults = parse({});
+  ASSERT_TRUE(defaults) << defaults.error();
+  EXPECT_EQ(defaults->settings.register_max_attempts, 10);
+  EXPECT_EQ(defaults->settings.register_window_s, 600);
+  EXPECT_EQ(defaults->settings.hash_queue_max, 64u);
+  TempToml file("[register]\nwindow_s = 120\n[throttle]\nmax_keys = 500\n");
+  FakeEnv env{{{"HERALD_REGISTER_MAX_ATTEMPTS", "2"},
+               {"HERALD_REGISTER_WINDOW_S", "999"},
+               {"HERALD_HASH_QUEUE_MAX", "16"},
+               {"HERALD_THROTTLE_MAX_BYTES", "100000"}}};
+  auto parsed = parse({"--config", file.path()}, env);
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->settings.register_max_attempts, 2);
+  EXPECT_EQ(parsed->settings.register_window_s, 120);
+  EXPECT_EQ(parsed->settings.hash_queue_max, 16u);
+  EXPECT_EQ(parsed->settings.throttle_max_keys, 500u);
+  EXPECT_EQ(parsed->settings.throttle_max_bytes, 100000u);
+}
+
+// A short HS256 secret stops the command line, whichever layer gave it.
+TEST(ConfigPrecedence, ShortSecretIsRefusedFromEveryLayer) {
+  const std::string expected = "--jwt-secret: must be at least 32 bytes for HS256";
+  auto flag = parse({"--jwt-secret", "short"});
+  ASSERT_FALSE(flag);
+  EXPECT_EQ(flag.error().rfind(expected, 0), 0u) << flag.error();
+  FakeEnv env{{{"HERALD_JWT_SECRET", std::string(31, 'x')}}};
+  auto from_env = parse({"token", "--user-id", "1", "--username", "a"}, env);
+  ASSERT_FALSE(from_env);
+  EXPECT_EQ(from_env.error().rfind(expected, 0), 0u) << from_env.error();
+  TempToml file("[jwt]\nsecret = \"change-me\"\n");
+  auto from_file = parse({"--config", file.path()});
+  ASSERT_FALSE(from_file);
+  EXPECT_EQ(from_file.error().rfind(expected, 0), 0u) << from_file.error();
 }
 
 // The HTTP deadlines (docs/CONFIGURATION.md "Connections"), one layer each.

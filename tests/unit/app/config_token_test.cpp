@@ -41,9 +41,9 @@ TEST(ConfigToken, TtlDefaultsFromTheSettingOfItsType) {
 
 TEST(ConfigToken, ServerKeySettingsApply) {
   FakeEnv env{{{"HERALD_DATA_DIR", "/tmp/herald-data"}}};
-  auto parsed = parse({"token", "--user-id", "7", "--username", "svc", "--jwt-secret", "s3cret"}, env);
+  auto parsed = parse({"token", "--user-id", "7", "--username", "svc", "--jwt-secret", "s3cret-s3cret-s3cret-s3cret-s3cret"}, env);
   ASSERT_TRUE(parsed) << parsed.error();
-  EXPECT_EQ(parsed->settings.jwt_secret, "s3cret");
+  EXPECT_EQ(parsed->settings.jwt_secret, "s3cret-s3cret-s3cret-s3cret-s3cret");
   EXPECT_EQ(parsed->settings.data_dir, "/tmp/herald-data");
 }
 

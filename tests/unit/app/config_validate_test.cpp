@@ -61,6 +61,13 @@ TEST(ConfigValidate, EachRuleNamesItsSetting) {
       {[](Settings& s) { s.log_level = "verbose"; }, "--log-level: 'verbose'"},
       {[](Settings& s) { s.login_max_failures = 0; }, "--login-max-failures"},
       {[](Settings& s) { s.login_window_s = 0; }, "--login-window"},
+      {[](Settings& s) { s.jwt_secret = std::string(31, 'k'); },
+       "--jwt-secret: must be at least 32 bytes for HS256, this one has 31"},
+      {[](Settings& s) { s.register_max_attempts = 0; }, "--register-max-attempts"},
+      {[](Settings& s) { s.register_window_s = 0; }, "--register-window"},
+      {[](Settings& s) { s.hash_queue_max = 0; }, "--hash-queue-max"},
+      {[](Settings& s) { s.throttle_max_keys = 0; }, "--throttle-max-keys"},
+      {[](Settings& s) { s.throttle_max_bytes = 4095; }, "--throttle-max-bytes: 4095 is less than 4096"},
       {[](Settings& s) { s.redis_url = "localhost:6379"; }, "--redis-url"},
       {[](Settings& s) { s.database_url = "mysql://db"; }, "--database-url"},
       {[](Settings& s) { s.retention_days = 0; }, "--retention-days"},
@@ -78,6 +85,16 @@ TEST(ConfigValidate, AcceptedAlternatives) {
             }),
             "");
   EXPECT_EQ(problem_with([](Settings& s) { s.presence_audience = "followers"; }), "");
+  // 32 bytes is enough; no secret means one is generated (64 characters).
+  EXPECT_EQ(problem_with([](Settings& s) { s.jwt_secret = std::string(32, 'k'); }), "");
+  EXPECT_EQ(problem_with([](Settings& s) { s.jwt_secret = ""; }), "");
+  // The secret only matters for HS256: a verifier of RS256 never reads it.
+  EXPECT_EQ(problem_with([](Settings& s) {
+              s.jwt_algorithm = "RS256";
+              s.jwt_public_key_file = "pub.pem";
+              s.jwt_secret = "short";
+            }),
+            "");
   EXPECT_EQ(problem_with([](Settings& s) { s.port = 65535; }), "");
   EXPECT_EQ(problem_with([](Settings& s) { s.heartbeat_timeout_s = 31; }), "");
   EXPECT_EQ(problem_with([](Settings& s) { s.redis_url = "rediss://h:6380"; }), "");

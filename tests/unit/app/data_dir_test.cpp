@@ -118,10 +118,10 @@ TEST_F(DataDirTest, AnEmptySecretFileIsReplaced) {
 TEST_F(DataDirTest, AnExistingSecretIsUsedAsItIs) {
   Settings settings;
   settings.data_dir = root_.string();
-  std::ofstream(root_ / "jwt_secret") << "kept-secret\r\n";
+  std::ofstream(root_ / "jwt_secret") << "kept-secret-of-at-least-32-bytes-0123\r\n";
   auto keys = load_jwt_keys(settings);
   ASSERT_TRUE(keys) << keys.error();
-  EXPECT_EQ(keys->secret, "kept-secret");
+  EXPECT_EQ(keys->secret, "kept-secret-of-at-least-32-bytes-0123");
 }
 
 }  // namespace

@@ -99,6 +99,47 @@ TEST_P(JwtAsymmetric, RefreshTokenIsNotAnAccessToken) {
   EXPECT_TRUE(verifier.verify(token, kNow, TokenType::refresh).has_value());
 }
 
+// RFC 9068 access tokens ("typ": "at+jwt") from an identity provider, which
+// libjwt's decoder refused: signatures are checked by OpenSSL directly.
+TEST_P(JwtAsymmetric, AccessTokenTypAtJwtVerifies) {
+  const auto& p = GetParam();
+  const JwtVerifier verifier(verifying(p.alg, p.keys()));
+  const std::string payload = R"({"sub":"12","exp":1760000600,"iat":1760000000})";
+  for (const char* typ : {"at+jwt", "application/at+jwt", "AT+JWT", "JWT"}) {
+    const std::string header = std::string(R"({"alg":")") + p.name + R"(","typ":")" + typ + R"("})";
+    const auto claims = verifier.verify(test::forge_signed(header, payload, p.keys().private_pem), kNow);
+    ASSERT_TRUE(claims.has_value()) << typ << ": " << describe(claims.error());
+    EXPECT_EQ(claims->user_id, UserId{12});
+  }
+  const std::string no_typ = std::string(R"({"alg":")") + p.name + R"("})";
+  EXPECT_TRUE(verifier.verify(test::forge_signed(no_typ, payload, p.keys().private_pem), kNow).has_value());
+  const std::string other = std::string(R"({"alg":")") + p.name + R"(","typ":"dpop+jwt"})";
+  EXPECT_EQ(verifier.verify(test::forge_signed(other, payload, p.keys().private_pem), kNow).error(),
+            TokenError::malformed);
+}
+
+// A signature of the right algorithm cut short or padded fails cleanly.
+TEST_P(JwtAsymmetric, SignatureOfAnotherLengthIsBadSignature) {
+  const auto& p = GetParam();
+  const auto token =
+      JwtIssuer(signing(p.alg, p.keys())).mint(UserId{3}, {}, TokenType::access, kNow, 600);
+  const JwtVerifier verifier(verifying(p.alg, p.keys()));
+  EXPECT_EQ(verifier.verify(token.substr(0, token.size() - 4), kNow).error(), TokenError::bad_signature);
+  EXPECT_EQ(verifier.verify(token + "AAAA", kNow).error(), TokenError::bad_signature);
+  const auto dot = token.rfind('.');
+  EXPECT_EQ(verifier.verify(token.substr(0, dot + 1) + "AAAA", kNow).error(), TokenError::bad_signature);
+}
+
+TEST_P(JwtAsymmetric, NotBeforeIsHonoured) {
+  const auto& p = GetParam();
+  const JwtVerifier verifier(verifying(p.alg, p.keys()));
+  const std::string header = std::string(R"({"alg":")") + p.name + R"(","typ":"JWT"})";
+  const auto token = test::forge_signed(
+      header, R"({"sub":"12","exp":1760000600,"nbf":1760000100})", p.keys().private_pem);
+  EXPECT_EQ(verifier.verify(token, kNow).error(), TokenError::not_yet_valid);
+  EXPECT_TRUE(verifier.verify(token, kNow + 100).has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Algorithms, JwtAsymmetric,
     ::testing::Values(AsymCase{"RS256", JwtAlgorithm::rs256, rsa_keys, rsa_keys_other},

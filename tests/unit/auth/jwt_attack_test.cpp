@@ -118,7 +118,7 @@ TEST(JwtMalformed, GarbageIsMalformed) {
       b64url(R"({"alg":"HS256"})") + "..c2ln",
       b64url(R"({"alg":"HS256"})") + "." + b64url("\"just a string\"") + ".c2ln",
       b64url(R"({"alg":"HS256"})") + "." + b64url("{\"sub\":\"\xff\xfe\"}") + ".c2ln",
-      b64url(R"({"alg":"HS256","typ":"at+jwt"})") + "." + b64url(kPayload) + ".c2ln",
+      b64url(R"({"alg":"HS256","typ":"JOSE+JSON"})") + "." + b64url(kPayload) + ".c2ln",
       b64url(R"({"alg":"HS256","crit":["exp"]})") + "." + b64url(kPayload) + ".c2ln",
       "=" + good.substr(1),
   };

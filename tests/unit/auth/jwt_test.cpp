@@ -128,7 +128,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadClaimsCase{"TypeNotString", R"({"sub":"1","exp":1760003600,"type":1})"},
         BadClaimsCase{"UsernameNotString", R"({"sub":"1","exp":1760003600,"username":7})"},
         BadClaimsCase{"RoleNotString", R"({"sub":"1","exp":1760003600,"role":["service"]})"},
-        BadClaimsCase{"IatString", R"({"sub":"1","exp":1760003600,"iat":"now"})"}),
+        BadClaimsCase{"IatString", R"({"sub":"1","exp":1760003600,"iat":"now"})"},
+        BadClaimsCase{"NbfString", R"({"sub":"1","exp":1760003600,"nbf":"soon"})"},
+        BadClaimsCase{"SubLeadingZeros", R"({"sub":"0007","exp":1760003600})"},
+        BadClaimsCase{"SubLeadingZero", R"({"sub":"07","exp":1760003600})"},
+        BadClaimsCase{"SubAllZeros", R"({"sub":"000","exp":1760003600})"},
+        BadClaimsCase{"SubTrailingSpace", R"({"sub":"7 ","exp":1760003600})"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(JwtHs256, WrongSecretIsBadSignature) {
@@ -192,8 +197,8 @@ TEST(JwtAlgorithmNames, ParseIsCaseInsensitive) {
 
 TEST(JwtDescribe, EveryErrorHasText) {
   for (auto e : {TokenError::missing, TokenError::malformed, TokenError::bad_signature,
-                 TokenError::wrong_algorithm, TokenError::expired, TokenError::wrong_type,
-                 TokenError::bad_claims}) {
+                 TokenError::wrong_algorithm, TokenError::expired, TokenError::not_yet_valid,
+                 TokenError::wrong_type, TokenError::bad_claims}) {
     EXPECT_FALSE(describe(e).empty());
   }
   EXPECT_EQ(describe(TokenError::expired), "token expired");

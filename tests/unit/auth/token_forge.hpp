@@ -3,6 +3,8 @@
 // the verifier with what a real issuer would never mint: missing claims,
 // "alg": "none", an HMAC keyed with a public key, tampered payloads.
 // Real crypto only: OpenSSL HMAC-SHA256 and libsodium base64url.
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -48,6 +50,47 @@ inline std::string swap_payload(const std::string& token, std::string_view paylo
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 + 1);
   return token.substr(0, dot1) + "." + b64url(payload_json) + token.substr(dot2);
+}
+
+// header.payload signed with a PEM private key: RSASSA-PKCS1-v1_5 SHA-256 for
+// an RSA key, ECDSA P-256 SHA-256 as JWS wants it (R || S, 32 bytes each)
+// for an EC key; whatever the header says. For tokens libjwt would not mint
+// (another typ, a crafted header).
+inline std::string forge_signed(std::string_view header_json, std::string_view payload_json,
+                                const std::string& private_pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(private_pem.data(), static_cast<int>(private_pem.size())), BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+  if (!key) throw std::runtime_error("private key does not parse");
+  const std::string signing_input = b64url(header_json) + "." + b64url(payload_json);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  std::size_t len = 0;
+  if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &len,
+                     reinterpret_cast<const unsigned char*>(signing_input.data()),
+                     signing_input.size()) != 1) {
+    throw std::runtime_error("signing failed");
+  }
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(signing_input.data()),
+                     signing_input.size()) != 1) {
+    throw std::runtime_error("signing failed");
+  }
+  sig.resize(len);
+  if (EVP_PKEY_is_a(key.get(), "EC")) {  // DER ECDSA-Sig-Value -> R || S
+    const auto* der = reinterpret_cast<const unsigned char*>(sig.data());
+    std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> ecdsa(
+        d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(sig.size())), ECDSA_SIG_free);
+    if (!ecdsa) throw std::runtime_error("bad ECDSA signature");
+    std::string raw(64, '\0');
+    BN_bn2binpad(ECDSA_SIG_get0_r(ecdsa.get()), reinterpret_cast<unsigned char*>(raw.data()), 32);
+    BN_bn2binpad(ECDSA_SIG_get0_s(ecdsa.get()), reinterpret_cast<unsigned char*>(raw.data()) + 32,
+                 32);
+    sig = raw;
+  }
+  return signing_input + "." + b64url(sig);
 }
 
 struct KeyPair {

@@ -12,8 +12,8 @@ using namespace herald::realtime::test;
 namespace {
 struct ChatFlowTest : ::testing::Test {
   ChatFlowTest() {
-    directory.put(UserId{1}, "alice", Seq{0}, std::nullopt);
-    directory.put(UserId{2}, "bob", Seq{0}, std::nullopt);
+    directory.put(UserId{1}, "alice", Seq{0}, std::nullopt, 0);
+    directory.put(UserId{2}, "bob", Seq{0}, std::nullopt, 0);
   }
   UserDirectory directory;
   FakeChatStore store;

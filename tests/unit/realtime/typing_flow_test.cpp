@@ -13,8 +13,8 @@ using namespace herald::realtime::test;
 namespace {
 struct TypingFlowTest : ::testing::Test {
   TypingFlowTest() {
-    directory.put(UserId{1}, "alice", Seq{0}, std::nullopt);
-    directory.put(UserId{2}, "bob", Seq{0}, std::nullopt);
+    directory.put(UserId{1}, "alice", Seq{0}, std::nullopt, 0);
+    directory.put(UserId{2}, "bob", Seq{0}, std::nullopt, 0);
     registry.attach(UserId{1}, 0, 10);
   }
   UserDirectory directory;

@@ -64,13 +64,31 @@ TEST(SqliteDatabase, ChatAdvancesBothMailboxesAndIsIdempotent) {
   EXPECT_EQ(raw(db.last_seq(UserId{1})), 2);
 }
 
-TEST(SqliteDatabase, RefreshTokensAreSingleUse) {
+TEST(SqliteDatabase, RefreshTokensRotateOnce) {
+  using store::RefreshRotation;
   SqliteDatabase db(temp_db());
-  db.store_refresh_token("jti1", UserId{3}, 100);
-  EXPECT_EQ(db.consume_refresh_token("jti1", 50), UserId{3});
-  EXPECT_FALSE(db.consume_refresh_token("jti1", 50));
-  db.store_refresh_token("old", UserId{3}, 100);
-  EXPECT_FALSE(db.consume_refresh_token("old", 200));  // expired
+  db.store_refresh_token("jti1", UserId{3}, 100, "jti1", 0);
+  EXPECT_EQ(db.rotate_refresh_token("jti1", UserId{4}, "x", 100, 50), RefreshRotation::unknown);
+  EXPECT_EQ(db.rotate_refresh_token("jti1", UserId{3}, "jti2", 100, 50), RefreshRotation::rotated);
+  EXPECT_EQ(db.rotate_refresh_token("jti2", UserId{3}, "jti3", 100, 50), RefreshRotation::rotated);
+  EXPECT_EQ(db.rotate_refresh_token("nope", UserId{3}, "x", 100, 50), RefreshRotation::unknown);
+  db.store_refresh_token("old", UserId{3}, 100, "old", 0);
+  EXPECT_EQ(db.rotate_refresh_token("old", UserId{3}, "x", 300, 200), RefreshRotation::unknown);  // expired
+}
+
+// Presenting a rotated token again revokes its whole family, the newest
+// token included; other families are untouched.
+TEST(SqliteDatabase, ReusedRefreshTokenRevokesItsFamily) {
+  using store::RefreshRotation;
+  SqliteDatabase db(temp_db());
+  db.store_refresh_token("a1", UserId{3}, 100, "a1", 0);
+  db.store_refresh_token("b1", UserId{3}, 100, "b1", 0);
+  ASSERT_EQ(db.rotate_refresh_token("a1", UserId{3}, "a2", 100, 10), RefreshRotation::rotated);
+  ASSERT_EQ(db.rotate_refresh_token("a2", UserId{3}, "a3", 100, 10), RefreshRotation::rotated);
+  EXPECT_EQ(db.rotate_refresh_token("a1", UserId{3}, "evil", 100, 10), RefreshRotation::reused);
+  EXPECT_EQ(db.rotate_refresh_token("a3", UserId{3}, "a4", 100, 10), RefreshRotation::unknown);
+  EXPECT_EQ(db.rotate_refresh_token("evil", UserId{3}, "x", 100, 10), RefreshRotation::unknown);
+  EXPECT_EQ(db.rotate_refresh_token("b1", UserId{3}, "b2", 100, 10), RefreshRotation::rotated);
 }
 
 TEST(SqliteDatabase, DataSurvivesReopening) {
@@ -224,6 +242,34 @@ std::int64_t log_chats(const std::filesystem::path& file) {
   return query_int(file, "SELECT coalesce(sum(last_id - first_id + 1), 0) FROM chat_blocks");
 }
 }  // namespace
+
+// Each stored token removes a few expired ones: the table does not keep
+// every token ever issued.
+TEST(SqliteDatabase, ExpiredRefreshTokensAreRemovedAsNewOnesArrive) {
+  auto file = temp_db();
+  {
+    SqliteDatabase db(file);
+    for (int i = 0; i < 20; ++i) {
+      db.store_refresh_token("t" + std::to_string(i), UserId{1}, 100, "f", 0);
+    }
+    for (int i = 0; i < 3; ++i) db.store_refresh_token("n" + std::to_string(i), UserId{1}, 900, "g", 500);
+  }
+  EXPECT_EQ(query_int(file, "SELECT count(*) FROM refresh_tokens WHERE expires_at <= 500"), 0);
+  EXPECT_EQ(query_int(file, "SELECT count(*) FROM refresh_tokens"), 3);
+}
+
+// A token stored before refresh families existed (schema 5) still rotates,
+// starting a family named by its own jti, and its reuse revokes that family.
+TEST(SqliteDatabase, RefreshTokenFromBeforeFamiliesRotates) {
+  using store::RefreshRotation;
+  auto file = temp_db();
+  write_old_schema(file, store::sqlite::kMigrations, 5,
+                   "INSERT INTO refresh_tokens (jti, user_id, expires_at) VALUES ('legacy', 7, 100);");
+  SqliteDatabase db(file);
+  EXPECT_EQ(db.rotate_refresh_token("legacy", UserId{7}, "next", 100, 10), RefreshRotation::rotated);
+  EXPECT_EQ(db.rotate_refresh_token("legacy", UserId{7}, "again", 100, 10), RefreshRotation::reused);
+  EXPECT_EQ(db.rotate_refresh_token("next", UserId{7}, "x", 100, 10), RefreshRotation::unknown);
+}
 
 // A database created by the first schema version (users.last_seq column,
 // two direction indexes) opens and migrates with its chats intact.
