@@ -1,4 +1,5 @@
 #include "api/context.hpp"
+#include "api/rest_rate_limit.hpp"
 #include "util/clock.hpp"
 
 namespace herald::api {
@@ -16,6 +17,11 @@ std::expected<auth::Claims, Response> authenticate(const ApiContext& ctx, const 
   if (!claims) {
     return std::unexpected(error_response(
         401, claims.error() == auth::TokenError::expired ? "Token expired" : "Could not validate credentials"));
+  }
+  if (ctx.rest_rate_limit && !ctx.rest_rate_limit->allow(claims->user_id, RestRateLimit::Clock::now())) {
+    Response limited = error_response(429, "Too many requests; slow down");
+    limited.headers.emplace_back("Retry-After", "1");
+    return std::unexpected(std::move(limited));
   }
   return *claims;
 }

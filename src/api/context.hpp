@@ -22,6 +22,8 @@ class UserDirectory;
 
 namespace herald::api {
 
+class RestRateLimit;
+
 struct Readiness {
   bool ready = true;
   std::string reason;
@@ -43,6 +45,8 @@ struct ApiContext {
   std::int64_t refresh_ttl_s = 30 * 86400;
   std::string api_key;
   std::function<Readiness()> readiness;
+  // Requests per authenticated user; null = unlimited.
+  RestRateLimit* rest_rate_limit = nullptr;
 };
 
 // The Bearer token's claims, or the 401 to send (PROTOCOL.md 6).

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/context.hpp"
+#include "api/rest_rate_limit.hpp"
 #include "api/router.hpp"
 #include "app/data_dir.hpp"
 #include "app/descriptor_limit.hpp"
@@ -162,6 +163,8 @@ int serve(const Settings& settings) {
   api::ApiContext api_context{storage, cpu_pool, verifier, issuer, registry, directory, login_throttle,
                               register_throttle, settings.access_token_ttl_s,
                               settings.refresh_token_ttl_s, settings.api_key, nullptr};
+  api::RestRateLimit rest_rate_limit({settings.rest_rate_per_s, settings.rest_burst});
+  api_context.rest_rate_limit = &rest_rate_limit;
   api_context.readiness = [&storage] {
     return storage.healthy() ? api::Readiness{true, ""} : api::Readiness{false, "storage unavailable"};
   };
@@ -171,6 +174,10 @@ int serve(const Settings& settings) {
   api::add_account_routes(router, api_context);
   api::add_user_routes(router, api_context);
 
+  // Registered before anything can answer /health: a SIGTERM that arrives
+  // as soon as the server looks up must still get the graceful shutdown.
+  boost::asio::io_context signals_context;
+  boost::asio::signal_set signals(signals_context, SIGTERM, SIGINT);
   net::Server server(server_options(settings, connection_cap(settings, worker_count)), workers, router,
                      hub);
   util::metrics().set_tcp_connections_source(
@@ -186,8 +193,6 @@ int serve(const Settings& settings) {
   spdlog::info("herald {} listening on http://{}:{} workers={} data_dir={}", HERALD_VERSION,
                settings.host, server.port(), worker_count, settings.data_dir);
 
-  boost::asio::io_context signals_context;
-  boost::asio::signal_set signals(signals_context, SIGTERM, SIGINT);
   signals.async_wait([&](boost::system::error_code, int signal) {
     spdlog::info("signal {} received: shutting down", signal);
   });

@@ -34,6 +34,7 @@ PresenceRegistry::AttachResult PresenceRegistry::attach(UserId user, unsigned wo
     ++on_worker->connections;
   }
   connections_.fetch_add(1, std::memory_order_relaxed);
+  changed();
   return result;
 }
 
@@ -49,6 +50,7 @@ PresenceRegistry::DetachResult PresenceRegistry::detach(UserId user, unsigned wo
                                 [worker](const WorkerCount& w) { return w.worker == worker; });
   if (on_worker != e.per_worker.end() && --on_worker->connections == 0) e.per_worker.erase(on_worker);
   connections_.fetch_sub(1, std::memory_order_relaxed);
+  changed();
   if (e.connections > 0) return {};
   DetachResult result{true, was_visible, 0};
   if (was_visible) result.seq = ledger_.record(-1).seq;
@@ -74,6 +76,7 @@ PresenceRegistry::StatusChange PresenceRegistry::set_status(UserId user, Presenc
   }
   e.status = status;
   e.status_data = std::move(data);
+  changed();
   bool visible = e.visible();
   StatusChange change{was_visible && !visible, !was_visible && visible, visible, false, 0, 0};
   // Numbered in the order the Hub announces them: user_status first, then
@@ -127,22 +130,34 @@ std::optional<UserPresence> PresenceRegistry::presence_of(UserId user) const {
   return UserPresence{user, it->second.connections, it->second.status, it->second.status_data};
 }
 
-std::vector<UserPresence> PresenceRegistry::online_users(std::size_t offset,
-                                                         std::size_t limit) const {
-  // O(N log N) over online users per call: fine for the REST listing, which
-  // is paged and not on any hot path.
-  std::vector<UserPresence> all;
+std::shared_ptr<const PresenceRegistry::OnlineList> PresenceRegistry::sorted_online() const {
+  std::lock_guard cache_lock(cache_mutex_);
+  // Read before the walk: a change during it bumps the generation again,
+  // so the next caller rebuilds rather than keep a list that missed it.
+  std::uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (cache_ && cache_generation_ == generation) return cache_;
+  // O(N log N) over online users, once per change rather than per request.
+  auto all = std::make_shared<OnlineList>();
+  all->reserve(cache_ ? cache_->size() + 16 : 64);
   for (const Shard& s : shards_) {
     std::lock_guard lock(s.mutex);
     for (const auto& [id, e] : s.users) {
-      if (e.visible()) all.push_back(UserPresence{id, e.connections, e.status, e.status_data});
+      if (e.visible()) all->push_back(UserPresence{id, e.connections, e.status, e.status_data});
     }
   }
-  std::sort(all.begin(), all.end(),
+  std::sort(all->begin(), all->end(),
             [](const UserPresence& a, const UserPresence& b) { return raw(a.user) < raw(b.user); });
-  if (offset >= all.size()) return {};
-  auto first = all.begin() + static_cast<std::ptrdiff_t>(offset);
-  auto last = all.size() - offset > limit ? first + static_cast<std::ptrdiff_t>(limit) : all.end();
+  cache_ = std::move(all);
+  cache_generation_ = generation;
+  return cache_;
+}
+
+std::vector<UserPresence> PresenceRegistry::online_users(std::size_t offset,
+                                                         std::size_t limit) const {
+  auto all = sorted_online();
+  if (offset >= all->size()) return {};
+  auto first = all->begin() + static_cast<std::ptrdiff_t>(offset);
+  auto last = all->size() - offset > limit ? first + static_cast<std::ptrdiff_t>(limit) : all->end();
   return {first, last};
 }
 

@@ -16,6 +16,7 @@
 // must publish exactly one event per number (PresenceOrder waits for each).
 #include <array>
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -27,12 +28,14 @@
 
 #include "protocol/client_messages.hpp"
 #include "realtime/presence_ledger.hpp"
-#include "realtime/token_bucket.hpp"
+#include "util/token_bucket.hpp"
 #include "util/ids.hpp"
 
 namespace herald::realtime {
 
 using protocol::PresenceStatus;
+using util::BucketRate;
+using util::TokenBucket;
 
 struct UserPresence {
   UserId user{};
@@ -106,7 +109,9 @@ class PresenceRegistry {
   bool is_user_online(UserId user) const;        // visible online
   int user_connections_count(UserId user) const;  // 0 for an invisible user
   std::optional<UserPresence> presence_of(UserId user) const;  // raw, invisible included
-  // Visible online users ordered by id.
+  // Visible online users ordered by id: a page of the cached sorted list,
+  // which is rebuilt only after something changed (so a burst of /online
+  // requests costs one sort, not one each).
   std::vector<UserPresence> online_users(std::size_t offset = 0, std::size_t limit = SIZE_MAX) const;
 
  private:
@@ -133,7 +138,16 @@ class PresenceRegistry {
     return shards_[static_cast<std::uint64_t>(raw(id)) % kShards];
   }
 
+  using OnlineList = std::vector<UserPresence>;
+  std::shared_ptr<const OnlineList> sorted_online() const;
+  // Bumped on every change a listing shows (connections, status).
+  void changed() { generation_.fetch_add(1, std::memory_order_release); }
+
   BroadcastLimits limits_;
+  std::atomic<std::uint64_t> generation_{0};
+  mutable std::mutex cache_mutex_;
+  mutable std::shared_ptr<const OnlineList> cache_;
+  mutable std::uint64_t cache_generation_ = ~std::uint64_t{0};
   std::array<Shard, kShards> shards_;
   PresenceLedger ledger_;
   std::atomic<std::int64_t> connections_{0};

@@ -138,3 +138,21 @@ TEST(PresenceRegistry, ConcurrentChurnKeepsCountAndNumbersTogether) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(r.snapshot().online_count, static_cast<std::int64_t>(r.online_users().size()));
 }
+
+// /online reads a cached sorted list: it must still show every change at once.
+TEST(PresenceRegistry, TheCachedListingFollowsEveryChange) {
+  PresenceRegistry r;
+  r.attach(UserId{3}, 0, 10);
+  r.attach(UserId{1}, 0, 10);
+  ASSERT_EQ(r.online_users().size(), 2u);
+  EXPECT_EQ(r.online_users()[0].connections, 1);
+  r.attach(UserId{1}, 1, 10);  // a second tab: same users, new count
+  EXPECT_EQ(r.online_users()[0].connections, 2);
+  r.set_status(UserId{3}, PresenceStatus::busy, std::nullopt);
+  EXPECT_EQ(r.online_users()[1].status, PresenceStatus::busy);
+  r.set_status(UserId{3}, PresenceStatus::offline, std::nullopt);  // invisible: not listed
+  EXPECT_EQ(r.online_users().size(), 1u);
+  r.detach(UserId{1}, 0);
+  r.detach(UserId{1}, 1);
+  EXPECT_TRUE(r.online_users().empty());
+}

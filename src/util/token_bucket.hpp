@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
-namespace herald::realtime {
+namespace herald::util {
 
 struct BucketRate {
   double per_s = 1;
@@ -37,4 +37,4 @@ class TokenBucket {
   Clock::time_point last_{};
 };
 
-}  // namespace herald::realtime
+}  // namespace herald::util
