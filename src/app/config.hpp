@@ -41,6 +41,8 @@ struct Settings {
   double presence_burst = 5;
   double typing_rate_per_s = 5;
   double typing_burst = 10;
+  std::string storage_synchronous = "normal";  // normal | full (SQLite synchronous)
+  std::size_t storage_queue_max = 100000;     // queued storage writes before refusing
   double rest_rate_per_s = 20;  // authenticated REST requests per user
   double rest_burst = 40;
   int rate_limit_abuse_drops = 10;  // drops within a minute -> close 1008

@@ -79,6 +79,10 @@ std::string validate(const Settings& s) {
   if (!(s.presence_burst >= 1)) return "--presence-burst: must be at least 1";
   if (!(s.typing_rate_per_s > 0)) return "--typing-rate: must be positive";
   if (!(s.typing_burst >= 1)) return "--typing-burst: must be at least 1";
+  if (s.storage_synchronous != "normal" && s.storage_synchronous != "full") {
+    return "--storage-synchronous: must be normal or full";
+  }
+  if (s.storage_queue_max == 0) return "--storage-queue-max: must be at least 1";
   if (!(s.rest_rate_per_s > 0)) return "--rest-rate: must be positive";
   if (!(s.rest_burst >= 1)) return "--rest-burst: must be at least 1";
   if (s.rate_limit_abuse_drops <= 0) return "--rate-limit-abuse-drops: must be positive";

@@ -128,8 +128,11 @@ int serve(const Settings& settings) {
     return 1;
   }
   auto db_path = std::filesystem::path(settings.data_dir) / "herald.db";
-  store::StorageRunner storage([db_path] { return std::make_unique<store::sqlite::SqliteDatabase>(db_path); },
-                               2);
+  const auto durability = settings.storage_synchronous == "full" ? store::sqlite::Durability::full
+                                                                  : store::sqlite::Durability::normal;
+  store::StorageRunner storage(
+      [db_path, durability] { return std::make_unique<store::sqlite::SqliteDatabase>(db_path, durability); },
+      2, settings.storage_queue_max);
   storage.on_commit([](double s, std::size_t jobs) { util::metrics().storage_commit(s, jobs); });
 
   realtime::UserDirectory directory;

@@ -25,7 +25,8 @@ constexpr auto kGatherWindow = std::chrono::microseconds(500);
 constexpr auto kBackgroundGather = std::chrono::milliseconds(10);
 }  // namespace
 
-StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
+StorageRunner::StorageRunner(const Opener& open, unsigned readers, std::size_t max_queued_writes)
+    : max_queued_writes_(max_queued_writes) {
   auto writer_db = open();  // opened here so a bad path fails at start-up
   std::vector<std::unique_ptr<Database>> reader_dbs;
   for (unsigned i = 0; i < std::max(1u, readers); ++i) reader_dbs.push_back(open());
@@ -57,10 +58,11 @@ StorageRunner::StorageRunner(const Opener& open, unsigned readers) {
 
 StorageRunner::~StorageRunner() { stop(); }
 
-void StorageRunner::push(Queue& q, StorageJob job) {
+bool StorageRunner::push(Queue& q, StorageJob& job, std::size_t limit) {
   bool wake = false;
   {
     std::lock_guard lock(q.mutex);
+    if (q.jobs.size() >= limit) return false;
     // A thread sleeps on `ready` only while the queue is empty or holds
     // only background jobs, so only the first job of a burst, or the first
     // one someone waits on, needs to wake it: the rest join its batch
@@ -70,10 +72,22 @@ void StorageRunner::push(Queue& q, StorageJob job) {
     q.jobs.push_back(std::move(job));
   }
   if (wake) q.ready.notify_one();
+  return true;
 }
 
-void StorageRunner::write(StorageJob job) { push(write_queue_, std::move(job)); }
-void StorageRunner::read(StorageJob job) { push(read_queue_, std::move(job)); }
+// A full queue means the disk has stalled (or a burst beyond anything the
+// writer can absorb): the job fails at once, as a storage failure, so a
+// chat is answered MESSAGE_PROCESSING_ERROR and a REST write 503 instead
+// of memory growing without bound. Nothing refused was acknowledged.
+void StorageRunner::write(StorageJob job) {
+  if (push(write_queue_, job, max_queued_writes_)) return;
+  refused_writes_.fetch_add(1, std::memory_order_relaxed);
+  if (job.fail) job.fail(std::make_exception_ptr(StorageError("storage write queue full")));
+}
+void StorageRunner::read(StorageJob job) {
+  if (push(read_queue_, job, max_queued_writes_)) return;
+  if (job.fail) job.fail(std::make_exception_ptr(StorageError("storage read queue full")));
+}
 
 void StorageRunner::stop() {
   for (Queue* q : {&write_queue_, &read_queue_, &maintenance_, &fold_}) {

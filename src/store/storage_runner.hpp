@@ -43,7 +43,10 @@ struct StorageJob {
 class StorageRunner {
  public:
   using Opener = std::function<std::unique_ptr<Database>()>;
-  StorageRunner(const Opener& open, unsigned readers);
+  static constexpr std::size_t kDefaultMaxQueued = 100'000;
+  // At most `max_queued_writes` writes (and as many reads) wait; beyond,
+  // a job fails at once with StorageError (see write()).
+  StorageRunner(const Opener& open, unsigned readers, std::size_t max_queued_writes = kDefaultMaxQueued);
   ~StorageRunner();
   StorageRunner(const StorageRunner&) = delete;
   StorageRunner& operator=(const StorageRunner&) = delete;
@@ -55,6 +58,8 @@ class StorageRunner {
   void stop();
   // True while the last storage operation succeeded (for /ready).
   bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
+  // Writes refused because the queue was full, since start.
+  std::uint64_t refused_writes() const { return refused_writes_.load(std::memory_order_relaxed); }
   // Called after each group commit with its duration in seconds and its job count.
   using CommitObserver = std::function<void(double seconds, std::size_t jobs)>;
   void on_commit(CommitObserver observer) { commit_observer_ = std::move(observer); }
@@ -71,8 +76,11 @@ class StorageRunner {
   void reader_loop(std::unique_ptr<Database> db);
   void maintenance_loop(std::unique_ptr<Database> db);
   void fold_loop(std::unique_ptr<Database> db);
-  static void push(Queue& q, StorageJob job);
+  // False when the queue already holds `limit` jobs (the job is left as it was).
+  static bool push(Queue& q, StorageJob& job, std::size_t limit);
 
+  const std::size_t max_queued_writes_;
+  std::atomic<std::uint64_t> refused_writes_{0};
   Queue write_queue_;
   Queue read_queue_;
   Queue maintenance_;  // only its mutex, condition and stopping flag are used

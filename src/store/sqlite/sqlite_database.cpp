@@ -112,7 +112,7 @@ std::filesystem::path SqliteDatabase::archive_file(const std::filesystem::path& 
          (main_file.stem().string() + "-archive" + main_file.extension().string());
 }
 
-SqliteDatabase::SqliteDatabase(const std::filesystem::path& file) {
+SqliteDatabase::SqliteDatabase(const std::filesystem::path& file, Durability durability) {
   prepare_archive(archive_file(file));
   db_ = open_file(file);
   try {
@@ -132,6 +132,7 @@ SqliteDatabase::SqliteDatabase(const std::filesystem::path& file) {
          " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;"
          " PRAGMA journal_size_limit=67108864;");
     attach_archive(archive_file(file));
+    if (durability == Durability::full) exec(db_, "PRAGMA synchronous=FULL; PRAGMA archive.synchronous=FULL;");
     migrate();
     statements_ = std::make_unique<Statements>(db_);
     fold_leftovers();
@@ -140,6 +141,11 @@ SqliteDatabase::SqliteDatabase(const std::filesystem::path& file) {
     sqlite3_close_v2(db_);
     throw;
   }
+}
+
+Durability SqliteDatabase::durability() {
+  // 1 = NORMAL, 2 = FULL (3 = EXTRA counts as full too).
+  return scalar("PRAGMA synchronous") >= 2 ? Durability::full : Durability::normal;
 }
 
 void SqliteDatabase::attach_archive(const std::filesystem::path& file) {

@@ -26,10 +26,18 @@ namespace herald::store::sqlite {
 
 class Statements;
 
+// How far a commit is durable (`storage.synchronous`, SECURITY.md):
+// `normal` (WAL, synchronous=NORMAL) survives a process crash but may lose
+// the last commits on power loss; `full` fsyncs the WAL at every commit
+// and survives both, at the cost measured in docs/BENCHMARKS.md.
+enum class Durability { normal, full };
+
 class SqliteDatabase final : public Database {
  public:
   // Opens (creating if needed) the database file and applies migrations.
-  explicit SqliteDatabase(const std::filesystem::path& file);
+  explicit SqliteDatabase(const std::filesystem::path& file, Durability durability = Durability::normal);
+  // What SQLite reports for this connection (PRAGMA synchronous).
+  Durability durability();
   // Where the archive of a main file lives: next to it, "<stem>-archive<ext>".
   static std::filesystem::path archive_file(const std::filesystem::path& main_file);
   ~SqliteDatabase() override;
