@@ -8,15 +8,13 @@
 // - a text event is valid UTF-8 and within the limit; control payloads are
 //   at most 125 bytes; an error carries a close code we send; nothing
 //   follows an error or a close.
-// Built with HERALD_FUZZ_REPLAY_MAIN, the file is a plain program that runs
-// the built-in seeds (and any files named on the command line) once; ctest
-// runs it so this code path always compiles and runs.
+// Seeds: corpus/ws_frame/ (written by make_corpus.py); ctest replays them
+// through ws_frame_fuzz_replay (replay_main.cpp).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <span>
 #include <string>
 #include <vector>
@@ -100,46 +98,3 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(run(stream, 1, max) == whole, "byte-by-byte changed the events");
   return 0;
 }
-
-#ifdef HERALD_FUZZ_REPLAY_MAIN
-namespace {
-// A masked client frame, for the seeds.
-std::string frame(std::uint8_t b0, const std::string& payload) {
-  const std::uint8_t key[4] = {0x12, 0x34, 0x56, 0x78};
-  std::string out(1, static_cast<char>(b0));
-  if (payload.size() < 126) {
-    out.push_back(static_cast<char>(0x80 | payload.size()));
-  } else {
-    out.push_back(static_cast<char>(0x80 | 126));
-    out.push_back(static_cast<char>(payload.size() >> 8));
-    out.push_back(static_cast<char>(payload.size() & 0xFF));
-  }
-  out.append(reinterpret_cast<const char*>(key), 4);
-  for (std::size_t i = 0; i < payload.size(); ++i) out.push_back(static_cast<char>(payload[i] ^ key[i & 3]));
-  return out;
-}
-}  // namespace
-
-int main(int argc, char** argv) {
-  const std::vector<std::string> seeds = {
-      std::string("\x05\x10", 2) + frame(0x81, "{\"type\":\"ping\"}"),
-      std::string("\x03\x40", 2) + frame(0x01, "frag") + frame(0x89, "p") + frame(0x80, "ment"),
-      std::string("\x01\x02", 2) + frame(0x81, std::string(300, 'x')),       // over the limit
-      std::string("\x07\xff", 2) + frame(0x81, "\xce\xba\xe1\xbd\xb9\xcf\x83"),
-      std::string("\x02\x10", 2) + frame(0x81, "\xed\xa0\x80"),             // surrogate
-      std::string("\x09\x10", 2) + frame(0x88, std::string("\x03\xe8", 2) + "bye") + frame(0x81, "x"),
-      std::string("\x04\x10", 2) + frame(0xC1, "rsv") + frame(0x82, "bin"),
-      std::string("\x00\x00\x81\x7f\xff\xff\xff\xff\xff\xff\xff\xff", 12),  // bad 64-bit length
-  };
-  for (const auto& s : seeds) {
-    LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-  }
-  for (int i = 1; i < argc; ++i) {
-    std::ifstream in(argv[i], std::ios::binary);
-    const std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-  }
-  std::printf("ws_frame_fuzz: %zu seeds + %d files replayed\n", seeds.size(), argc - 1);
-  return 0;
-}
-#endif
