@@ -67,5 +67,82 @@ def ws_frame():
           b"\x01\x10" + frame(0x01, b"\xf0\x9f") + frame(0x80, b"\x98\x80"))
 
 
+# ---- protocol: one text frame ------------------------------------------------
+
+def protocol():
+    t = "protocol"
+    msgs = {
+        # every client message of PROTOCOL.md section 4
+        "ping": {"type": "ping", "timestamp": "2025-10-22T10:00:00.123Z"},
+        "typing_direct": {"type": "typing", "data": {"is_typing": True, "context": "post_123", "to_user_id": 456}},
+        "typing_context_off": {"type": "typing", "data": {"is_typing": False, "context": "post_123"}},
+        "subscribe": {"type": "subscribe", "context": "post_123"},
+        "subscribe_presence": {"type": "subscribe", "context": "presence:42"},
+        "unsubscribe": {"type": "unsubscribe", "context": "post_123"},
+        "presence_away_data": {"type": "presence", "status": "away", "data": {"device": "mobile"}},
+        "presence_online": {"type": "presence", "status": "online"},
+        "presence_busy_nested": {"type": "presence", "status": "busy", "data": {"a": [1, 2.5, None, True], "b": {"c": "d"}}},
+        "presence_offline_null_data": {"type": "presence", "status": "offline", "data": None},
+        "chat": {"type": "message", "to_user_id": 456, "message": "Hello!", "timestamp": "2025-10-22T10:00:00Z", "client_msg_id": "abc"},
+        "chat_no_id": {"type": "message", "to_user_id": 1, "message": "hi"},
+        "auth": {"type": "auth", "token": "eyJhbGciOiJIUzI1NiJ9.e30.x"},
+        # edge cases the parser documents
+        "chat_max_id": {"type": "message", "to_user_id": 9223372036854775807, "message": "x"},
+        "chat_id_overflow": {"type": "message", "to_user_id": 9223372036854775808, "message": "x"},
+        "chat_id_zero": {"type": "message", "to_user_id": 0, "message": "x"},
+        "chat_id_negative": {"type": "message", "to_user_id": -1, "message": "x"},
+        "chat_id_double": {"type": "message", "to_user_id": 5.0, "message": "x"},
+        "chat_id_string": {"type": "message", "to_user_id": "5", "message": "x"},
+        "chat_empty_message": {"type": "message", "to_user_id": 5, "message": ""},
+        "chat_empty_client_msg_id": {"type": "message", "to_user_id": 5, "message": "x", "client_msg_id": ""},
+        "chat_client_msg_id_64": {"type": "message", "to_user_id": 5, "message": "x", "client_msg_id": "i" * 64},
+        "chat_client_msg_id_65": {"type": "message", "to_user_id": 5, "message": "x", "client_msg_id": "i" * 65},
+        "chat_null_client_msg_id": {"type": "message", "to_user_id": 5, "message": "x", "client_msg_id": None},
+        "chat_4096_emoji": {"type": "message", "to_user_id": 5, "message": "\U0001F600" * 4096},
+        "chat_4097_chars": {"type": "message", "to_user_id": 5, "message": "a" * 4097},
+        "typing_context_128": {"type": "typing", "data": {"is_typing": True, "context": "c" * 128}},
+        "typing_context_129": {"type": "typing", "data": {"is_typing": True, "context": "c" * 129}},
+        "typing_is_typing_string": {"type": "typing", "data": {"is_typing": "yes", "context": "c"}},
+        "typing_data_array": {"type": "typing", "data": [1]},
+        "typing_to_user_null": {"type": "typing", "data": {"is_typing": True, "context": "c", "to_user_id": None}},
+        "presence_bad_status": {"type": "presence", "status": "Online"},
+        "presence_data_string": {"type": "presence", "status": "away", "data": "mobile"},
+        "presence_data_1024": {"type": "presence", "status": "away", "data": {"k": "v" * 1016}},
+        "presence_data_1025": {"type": "presence", "status": "away", "data": {"k": "v" * 1017}},
+        "auth_empty_token": {"type": "auth", "token": ""},
+        "type_missing": {"to_user_id": 5, "client_msg_id": "ref-1"},
+        "type_number": {"type": 7, "client_msg_id": "ref-2"},
+        "type_unknown": {"type": "shout", "client_msg_id": "ref-3"},
+        "client_msg_id_number_ref": {"type": "message", "to_user_id": 0, "client_msg_id": 12},
+    }
+    for name, m in msgs.items():
+        write(t, name + ".json", json.dumps(m, ensure_ascii=False, separators=(",", ":")))
+    raw = {
+        "duplicate_keys.json": '{"type":"ping","type":"message","to_user_id":1,"message":"last wins"}',
+        "escapes.json": '{"type":"message","to_user_id":1,"message":"\\u00e9\\ud83d\\ude00\\n\\"\\\\\\/"}',
+        "lone_surrogate_escape.json": '{"type":"message","to_user_id":1,"message":"\\ud800"}',
+        "whitespace.json": ' \t\r\n{ "type" : "ping" } \n',
+        "depth_32.json": '{"type":"presence","status":"away","data":' + '{"a":' * 30 + "1" + "}" * 30 + "}",
+        "depth_33.json": '{"type":"presence","status":"away","data":' + '{"a":' * 31 + "1" + "}" * 31 + "}",
+        "brackets_deep.json": "[" * 10000,
+        "not_object_array.json": '[{"type":"ping"}]',
+        "not_object_string.json": '"ping"',
+        "truncated.json": '{"type":"message","to_user_id":1,"mess',
+        "trailing_garbage.json": '{"type":"ping"}x',
+        "two_objects.json": '{"type":"ping"}{"type":"ping"}',
+        "nan.json": '{"type":"message","to_user_id":NaN,"message":"x"}',
+        "huge_exponent.json": '{"type":"message","to_user_id":1e400,"message":"x"}',
+        "comment.json": '{"type":"ping"/* no */}',
+        "trailing_comma.json": '{"type":"ping",}',
+        "empty.json": "",
+        "null.json": "null",
+    }
+    for name, text in raw.items():
+        write(t, name, text)
+    write(t, "invalid_utf8.json", b'{"type":"message","to_user_id":1,"message":"\xff\xfe"}')
+    write(t, "nul_in_string.json", b'{"type":"subscribe","context":"a\\u0000b"}')
+
+
 if __name__ == "__main__":
     ws_frame()
+    protocol()
