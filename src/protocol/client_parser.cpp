@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -127,6 +128,21 @@ std::optional<std::string> compact_bounded(const bj::object& data, std::size_t m
   return std::string(out.data(), out.size());
 }
 
+// A number beyond a double's range (1e400) parses as an infinity, which
+// Boost.JSON serializes as `Infinity`: not JSON, and data_json goes verbatim
+// into other users' frames. Recursion is bounded by the parser's max_depth.
+bool finite_numbers(const bj::value& v) {
+  if (const double* d = v.if_double()) return std::isfinite(*d);
+  if (const bj::array* a = v.if_array()) {
+    for (const bj::value& e : *a)
+      if (!finite_numbers(e)) return false;
+  } else if (const bj::object* o = v.if_object()) {
+    for (const auto& kv : *o)
+      if (!finite_numbers(kv.value())) return false;
+  }
+  return true;
+}
+
 Result parse_presence(const bj::object& obj, const Limits& limits, const Failer& fail) {
   const bj::value* status = field(obj, "status");
   const bj::string* name = status ? status->if_string() : nullptr;
@@ -137,6 +153,8 @@ Result parse_presence(const bj::object& obj, const Limits& limits, const Failer&
   PresenceSet p{*parsed, std::nullopt};
   if (const bj::value* data = field(obj, "data")) {
     const bj::object* d = data->if_object();
+    if (d && !finite_numbers(*data))
+      return std::unexpected(fail.invalid("data must not hold a number out of range"));
     if (d) p.data_json = compact_bounded(*d, limits.max_presence_data_bytes);
     if (!p.data_json)
       return std::unexpected(fail.invalid("data must be an object of at most " +

@@ -115,6 +115,19 @@ TEST(ParsePresence, NestedDataRoundTripsAsJson) {
   EXPECT_EQ(v.at("s").as_string(), "q\"\\\n");
 }
 
+// Found by tests/fuzz/protocol_fuzz: 1e400 parses as an infinity, which
+// Boost.JSON writes back as `Infinity`, so data_json was not JSON and every
+// receiver of the presence event got a frame its JSON.parse refuses.
+TEST(ParsePresence, NumbersOutOfRangeInDataAreInvalid) {
+  for (std::string_view d : {R"({"a":1e400})", R"({"a":[1,2.51e400,true]})", R"({"b":{"c":-1e999}})"})
+    expect_invalid(R"({"type":"presence","status":"busy","data":)" + std::string(d) + "}",
+                   "data must not hold a number out of range");
+  // Large and tiny finite numbers stay, and what is kept parses back.
+  auto p = parse_as<PresenceSet>(R"({"type":"presence","status":"busy","data":{"a":1e300,"b":1e-400}})");
+  ASSERT_TRUE(p.data_json);
+  EXPECT_TRUE(boost::json::parse(*p.data_json).is_object());
+}
+
 TEST(ParsePresence, StatusIsCheckedBeforeData) {
   expect_invalid(R"({"type":"presence","status":"zzz","data":5})",
                  "status must be one of online, away, busy, offline");
