@@ -143,6 +143,91 @@ def protocol():
     write(t, "nul_in_string.json", b'{"type":"subscribe","context":"a\\u0000b"}')
 
 
+# ---- jwt: [mode byte] token, or header\npayload\nsignature ------------------
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hs256(header, payload, secret=SECRET):
+    h = b64url(json.dumps(header, separators=(",", ":")).encode())
+    p = b64url(json.dumps(payload, separators=(",", ":")).encode())
+    sig = hmac.new(secret, f"{h}.{p}".encode(), hashlib.sha256).digest()
+    return f"{h}.{p}.{b64url(sig)}"
+
+
+def jwt():
+    t = "jwt"
+    hdr = {"alg": "HS256", "typ": "JWT"}
+    good = {"sub": "42", "username": "alice", "iat": NOW, "exp": LATER, "type": "access"}
+    # mode 0 (byte '0', access; '4' refresh): the token as sent
+    raw = {
+        "raw_valid": ("0", hs256(hdr, good)),
+        "raw_valid_refresh": ("4", hs256(hdr, dict(good, type="refresh"))),
+        "raw_refresh_as_access": ("0", hs256(hdr, dict(good, type="refresh"))),
+        "raw_expired": ("0", hs256(hdr, dict(good, exp=NOW))),
+        "raw_wrong_secret": ("0", hs256(hdr, good, b"another-secret-of-at-least-32-bytes!")),
+        "raw_alg_none": ("0", b64url(b'{"alg":"none"}') + "." + b64url(json.dumps(good).encode()) + "."),
+        "raw_two_segments": ("0", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9"),
+        "raw_four_segments": ("0", hs256(hdr, good) + ".x"),
+        "raw_bad_chars": ("0", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.a+b/c="),
+        "raw_empty": ("0", ""),
+        "raw_dots": ("0", ".."),
+        "raw_bearer_prefix": ("0", "Bearer " + hs256(hdr, good)),
+        "raw_over_16k": ("0", "a" * 8192 + "." + "b" * 8192 + ".c"),
+    }
+    for name, (mode, token) in raw.items():
+        write(t, name, mode + token)
+    # modes 1..3: header JSON \n payload JSON \n signature bytes
+    # ('1' right HMAC, '2' the bytes as signature, '3' another secret's HMAC)
+    def parts(mode, header, payload, sig=b""):
+        h = header if isinstance(header, str) else json.dumps(header, separators=(",", ":"))
+        p = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+        return mode.encode() + h.encode() + b"\n" + p.encode() + b"\n" + sig
+
+    structured = {
+        "json_valid": parts("1", hdr, good),
+        "json_minimal": parts("1", {"alg": "HS256"}, {"sub": "1", "exp": LATER}),
+        "json_refresh": parts("5", hdr, dict(good, type="refresh", jti="r-1")),
+        "json_service_role": parts("1", hdr, dict(good, role="service")),
+        "json_sub_int": parts("1", hdr, dict(good, sub=42)),
+        "json_sub_zero": parts("1", hdr, dict(good, sub="0")),
+        "json_sub_negative": parts("1", hdr, dict(good, sub="-5")),
+        "json_sub_leading_zero": parts("1", hdr, dict(good, sub="007")),
+        "json_sub_overflow": parts("1", hdr, dict(good, sub="9223372036854775808")),
+        "json_sub_missing": parts("1", hdr, {"exp": LATER}),
+        "json_exp_float": parts("1", hdr, dict(good, exp=LATER + 0.5)),
+        "json_exp_string": parts("1", hdr, dict(good, exp=str(LATER))),
+        "json_exp_huge": parts("1", hdr, '{"sub":"1","exp":1e300}'),
+        "json_exp_uint64": parts("1", hdr, '{"sub":"1","exp":18446744073709551615}'),
+        "json_nbf_future": parts("1", hdr, dict(good, nbf=LATER)),
+        "json_iat_future": parts("1", hdr, dict(good, iat=LATER)),
+        "json_username_number": parts("1", hdr, dict(good, username=5)),
+        "json_type_other": parts("1", hdr, dict(good, type="id")),
+        "json_null_claims": parts("1", hdr, dict(good, username=None, role=None, iat=None)),
+        "json_typ_at_jwt": parts("1", {"alg": "HS256", "typ": "at+jwt"}, good),
+        "json_typ_lower": parts("1", {"alg": "HS256", "typ": "jwt"}, good),
+        "json_typ_number": parts("1", {"alg": "HS256", "typ": 1}, good),
+        "json_crit": parts("1", {"alg": "HS256", "crit": ["exp"]}, good),
+        "json_alg_lowercase": parts("1", {"alg": "hs256"}, good),
+        "json_alg_none": parts("1", {"alg": "none"}, good),
+        "json_alg_missing": parts("1", {"typ": "JWT"}, good),
+        "json_header_array": parts("1", "[]", good),
+        "json_payload_not_json": parts("1", hdr, "not json"),
+        "json_payload_invalid_utf8": b"1" + json.dumps(hdr).encode() + b"\n{\"sub\":\"1\",\"username\":\"\xff\",\"exp\":1800000000}\n",
+        "json_duplicate_alg": parts("1", '{"alg":"none","alg":"HS256"}', good),
+        "sig_empty": parts("2", hdr, good),
+        "sig_32_bytes": parts("2", hdr, good, b"\x00" * 32),
+        "sig_33_bytes": parts("2", hdr, good, b"\x01" * 33),
+        "sig_other_secret": parts("3", hdr, good),
+        "es256_header": parts("2", {"alg": "ES256", "typ": "JWT"}, good, b"\x05" * 64),
+        "rs256_header": parts("2", {"alg": "RS256"}, good, b"\x07" * 256),
+    }
+    for name, data in structured.items():
+        write(t, name, data)
+
+
 if __name__ == "__main__":
     ws_frame()
     protocol()
+    jwt()
