@@ -1,13 +1,16 @@
 # Herald: the two commands of the README, and a few helpers.
 #   make run   install deps, build, serve on 127.0.0.1:8000 with data in ./data
 #   make test  install deps, build, run every test through ctest
+#   make fuzz  build the libFuzzer targets with clang in build-fuzz/ and run
+#              each for FUZZ_SECONDS (default 60); tests/fuzz/README.md
 BUILD_DIR ?= build
 JOBS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= ./data
+FUZZ_SECONDS ?= 60
 
-.PHONY: deps configure build run test bench bench-quick clean
+.PHONY: deps configure build run test fuzz bench bench-quick clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -24,6 +27,9 @@ run: configure
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 1 --timeout 900
+
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh
 
 bench: build
 	bash bench/scripts/run-bench.sh

@@ -16,6 +16,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-pytest python3-websockets python3-requests python3-jwt
   sqlite3 procps
+  # fuzzing (make fuzz): clang 19, since Debian's default clang 14 cannot
+  # compile libstdc++'s <expected>; libFuzzer is in its runtime package
+  clang-19 libclang-rt-19-dev
 )
 
 missing=()
