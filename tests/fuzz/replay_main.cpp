@@ -4,8 +4,10 @@
 // recursive). ctest runs each target's replay binary over its corpus in
 // tests/fuzz/corpus/<target>/, so the seeds and every past crash are
 // checked on each build. An input that breaks an oracle aborts, as it would
-// under libFuzzer; the failing file is named first on stderr.
+// under libFuzzer; the file being replayed is then named on stderr.
 #include <algorithm>
+#include <csignal>
+#include <cstring>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +16,23 @@
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
+
+namespace {
+// The input being replayed, for the crash report (a signal handler may only
+// write(2) what is already there).
+char g_current[4096];
+
+void report_crash(int sig) {
+  const char prefix[] = "fuzz replay: crashed on ";
+  (void)!write(2, prefix, sizeof prefix - 1);
+  (void)!write(2, g_current, std::strlen(g_current));
+  (void)!write(2, "\n", 1);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) __attribute__((weak));
@@ -42,10 +61,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: no inputs (give corpus files or directories)\n", argv[0]);
     return 2;
   }
+  for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) std::signal(sig, report_crash);
   for (const auto& file : files) {
     std::ifstream in(file, std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::fprintf(stderr, "replay %s\n", file.c_str());
+    std::snprintf(g_current, sizeof g_current, "%s", file.c_str());
     LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   }
   std::printf("%s: %zu inputs replayed\n", fs::path(argv[0]).filename().c_str(), files.size());
