@@ -18,9 +18,13 @@
 //   input) as its signature, computed here independently (OpenSSL), so no
 //   input gets past the signature check without the secret; mode 3 tokens
 //   are never accepted;
-// - accepted claims: user id > 0, exp > now, the type asked for; the same
-//   token is never accepted both as access and as refresh;
+// - accepted claims are the payload's: sub its canonical decimal string (or
+//   JSON integer), username/role/jti its strings; user id > 0, exp > now, nbf <= now, iat at most
+//   kIatLeewayS ahead, the type asked for; the same token is never
+//   accepted both as access and as refresh;
 // - the ES256 verifier never accepts a fuzzer's token (it cannot sign).
+#include <boost/json.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -101,11 +105,54 @@ std::string token_from(std::string_view rest, unsigned mode) {
   }
 }
 
-void check_accepted(const std::expected<Claims, TokenError>& r, TokenType expected) {
+// The payload an accepted token carries, decoded here (libsodium base64url,
+// Boost.JSON), and what the verifier made of it: the contract's sub (a
+// canonical decimal string, or a JSON integer) and the string claims.
+void check_claims_match(const std::string& token, const Claims& c) {
+  const auto dot1 = token.find('.');
+  const auto dot2 = token.find('.', dot1 + 1);
+  const std::string segment = token.substr(dot1 + 1, dot2 - dot1 - 1);
+  std::string bytes(segment.size(), '\0');
+  std::size_t len = 0;
+  check(sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(),
+                          segment.data(), segment.size(), nullptr, &len, nullptr,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0,
+        "accepted a payload that is not base64url");
+  bytes.resize(len);
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(bytes, ec);
+  check(!ec && v.is_object(), "accepted a payload that is not a JSON object");
+  const boost::json::object& o = v.get_object();
+  const boost::json::value* sub = o.if_contains("sub");
+  check(sub != nullptr, "accepted a token without sub");
+  if (sub->is_string()) {
+    check(std::string_view(sub->get_string()) == std::to_string(herald::raw(c.user_id)),
+          "accepted a sub that is not the canonical decimal of the user id");
+  } else {
+    check(sub->is_int64() && sub->get_int64() == herald::raw(c.user_id), "sub differs from the user id");
+  }
+  auto same_string = [&](const char* name, const std::optional<std::string>& claim) {
+    const boost::json::value* f = o.if_contains(name);
+    if (f && f->is_string()) {
+      check(claim && *claim == std::string_view(f->get_string()), "a string claim differs");
+    } else {
+      check(!claim, "a string claim out of nowhere");
+    }
+  };
+  same_string("username", c.username);
+  same_string("role", c.role);
+  same_string("jti", c.jti);
+}
+
+void check_accepted(const std::string& token, const std::expected<Claims, TokenError>& r,
+                    TokenType expected) {
   if (!r) return;
+  check_claims_match(token, *r);
   check(herald::raw(r->user_id) > 0, "accepted a non-positive user id");
   check(r->exp > kNow, "accepted an expired token");
   check(r->type == expected, "accepted the wrong token type");
+  check(!r->nbf || *r->nbf <= kNow, "accepted a token before its nbf");
+  check(!r->iat || *r->iat <= kNow + kIatLeewayS, "accepted a token issued in the future");
 }
 
 }  // namespace
@@ -124,7 +171,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Verifiers& v = verifiers();
 
   const auto hs = v.hs256.verify(token, kNow, expected);
-  check_accepted(hs, expected);
+  check_accepted(token, hs, expected);
   if (hs) {
     check(mode != 3, "accepted an HMAC made with another secret");
     const auto dot2 = token.rfind('.');
@@ -135,7 +182,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const TokenType other = expected == TokenType::access ? TokenType::refresh : TokenType::access;
   const auto hs_other = v.hs256.verify(token, kNow, other);
-  check_accepted(hs_other, other);
+  check_accepted(token, hs_other, other);
   check(!(hs && hs_other), "accepted as both access and refresh");
 
   const auto es = v.es256.verify(token, kNow, expected);
