@@ -10,8 +10,8 @@
 //   since extraction from the query string or the Authorization header;
 // - otherwise: the request converted as to_api() does and routed by a real
 //   api::Router holding a few routes of each shape ({int} parameters, a
-//   handler that throws a StorageError, one that throws anything else), and
-//   api::Request::query_param.
+//   handler that throws a StorageError, one that throws anything else),
+//   api::Request::query_param and api::parse_form.
 // The few lines of http_session.cpp that live in its anonymous namespace
 // (read_header, path_of, upgrade_info, to_api) are mirrored below with the
 // same calls,
@@ -35,7 +35,8 @@
 // - the router answers exactly one of the statuses its contract allows
 //   (200 from a handler, 404 no path, 405 other method, 422 a placeholder
 //   that is not an int64, 503 / 500 for the throwing handlers), never throws,
-//   and hands handlers only int64 parameters.
+//   and hands handlers only int64 parameters; api::parse_form (query strings,
+//   form bodies) never throws.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core.hpp>
@@ -348,6 +349,12 @@ const herald::api::Router& router() {
 }
 
 void route(Request& request) {
+  // Form bodies (login) and query strings: Boost.URL's params_view throws on
+  // bad input, parse_form must not.
+  (void)herald::api::has_media_type(request.content_type, "application/x-www-form-urlencoded");
+  (void)herald::api::parse_form(request.body);
+  (void)herald::api::parse_form(request.query);
+
   static asio::io_context io;
   std::optional<Response> response;
   bool threw = false;

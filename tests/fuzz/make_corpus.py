@@ -244,6 +244,7 @@ def http():
         "post_follow_body": "POST /api/v1/users/5/follow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
         "delete_follow": "DELETE /api/v1/users/-5/follow HTTP/1.1\r\nHost: x\r\nX-API-Key: k\r\n\r\n",
         "post_comment_two_params": "POST /api/v1/posts/1/comments/2 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+        "form_login": "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded; charset=UTF-8\r\nContent-Length: 41\r\n\r\nusername=al%20ice&password=p%2Bss+word%zz",
         "chunked_body": "POST /api/v1/users/7/follow HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
         "body_over_limit": "POST /api/v1/users/1/follow HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\nabc",
         "content_length_twice": "POST /health HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
