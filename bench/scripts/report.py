@@ -260,7 +260,9 @@ def tls_section(path):
            "(a full TLS 1.3 handshake per connection, X25519, no resumption, no certificate check). "
            "Set-up CPU and memory per connection include the TLS handshake and the TLS state kept "
            "per connection (Asio's SSL stream: its own 17 KiB input and output buffers and an "
-           "OpenSSL BIO pair of two more, plus OpenSSL's session; see ARCHITECTURE.md).", ""]
+           "OpenSSL BIO pair of two more, plus OpenSSL's session; see ARCHITECTURE.md). Both columns "
+           "come from this one run, server by server within each step; compare them with each other "
+           "rather than with the tables above, which come from another run at another machine load.", ""]
     rows = [
         ("connect", "connects/s", "connects_per_s"),
         ("connect", "connect -> `connected` p50 (us)", "connected_p50_us"),

@@ -91,7 +91,10 @@ run_case() {
   fi
   sleep 0.3  # settle before the RSS baseline
   echo ">> $label: herald-loadgen ${loader_flags[*]} $*" >&2
-  record "{\"scenario\":\"_command\",\"label\":\"$label\",\"metrics\":{\"server\":$(json_str "taskset -c $server_cpu ${cmd[*]//$work/TMP}"),\"loadgen\":$(json_str "taskset -c $loadgen_cpu herald-loadgen --port P --secret S --server-pid PID --label $label ${loader_flags[*]} $*")}}"
+  # As recorded: the repository's paths, the port and directories as placeholders.
+  local shown="taskset -c $server_cpu ${cmd[*]}"
+  shown="${shown//$root\//}" shown="${shown//$data/DATA}" shown="${shown//$work/TMP}" shown="${shown//--port $port/--port P}"
+  record "{\"scenario\":\"_command\",\"label\":\"$label\",\"metrics\":{\"server\":$(json_str "$shown"),\"loadgen\":$(json_str "taskset -c $loadgen_cpu herald-loadgen --port P --secret S --server-pid PID --label $label ${loader_flags[*]:+${loader_flags[*]} }$*")}}"
   taskset -c "$loadgen_cpu" "$loadgen" --port "$port" --secret "$secret" --server-pid "$server_pid" \
     --label "$label" --json "$results" "${loader_flags[@]}" "$@" >"$work/last.out" 2>&1
   local rc=$?
@@ -101,7 +104,7 @@ run_case() {
   return 0
 }
 
-record "{\"scenario\":\"_machine\",\"label\":\"machine\",\"metrics\":{\"mode\":\"$mode\",\"date\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"commit\":\"$(git -C "$root" rev-parse --short HEAD 2>/dev/null)\",\"cpu\":$(json_str "$(lscpu | sed -n 's/^Model name: *//p')"),\"openssl\":$(json_str "$(openssl version)")}}"
+record "{\"scenario\":\"_machine\",\"label\":\"machine\",\"metrics\":{\"mode\":\"$mode\",\"date\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"commit\":\"$(git -C "$root" rev-parse --short HEAD 2>/dev/null)\",\"cpu\":$(json_str "$(lscpu | sed -n 's/^Model name: *//p')"),\"openssl\":$(json_str "$(openssl version | cut -d' ' -f1-2)")}}"
 for label in herald herald-tls; do run_case "$label" --scenario connect --connections "$idle" --concurrency 256 --hold 1; done
 for label in herald herald-tls; do
   run_case "$label" --scenario ping --connections "$ping_conns" --window 8 --duration "$d" --warmup "$w"
