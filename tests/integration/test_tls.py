@@ -19,7 +19,7 @@ import requests
 import websockets
 
 from httputil import closed_by_server, open_socket, read_response
-from wsutil import connect, recv_type, run, send
+from wsutil import close_code, connect, recv_type, run, send
 
 
 def make_cert(directory, name, serial):
@@ -252,6 +252,17 @@ def test_sighup_reloads_certificate_and_keeps_connections(herald_factory, cert_d
         await b.close()
     run(body())
     assert srv.proc.poll() is None  # SIGHUP did not end the server
+
+
+def test_sigterm_closes_wss_connections_with_1001(tls_server):
+    async def body():
+        a = await connect(tls_server, 1, "alice")
+        b = await connect(tls_server, 2, "bob")
+        tls_server.proc.send_signal(signal.SIGTERM)
+        assert await close_code(a) == 1001
+        assert await close_code(b) == 1001
+    run(body())
+    assert tls_server.proc.wait(timeout=12) == 0
 
 
 def test_sighup_without_tls_does_not_stop_the_server(herald):
