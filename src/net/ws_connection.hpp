@@ -12,8 +12,9 @@
 // TLS (wss://): the same class over a TlsTransport (tls_stream.hpp) instead
 // of the bare socket. Its reads and writes go through Asio's SSL stream, in
 // ws_connection_tls.cpp; everything above the bytes (parsing, the queue,
-// batching, closing, heartbeats) is shared. The plain path pays one
-// predictable branch where the two part and one null pointer.
+// batching, closing, heartbeats) is shared. The plain path pays a
+// predictable branch where the two part (reading, writing, shutting down)
+// and one null pointer.
 //
 // Invariants
 // - Lives on one io_context run by one thread; every method runs there.
