@@ -262,7 +262,8 @@ def tls_section(path):
            "per connection (Asio's SSL stream: its own 17 KiB input and output buffers and an "
            "OpenSSL BIO pair of two more, plus OpenSSL's session; see ARCHITECTURE.md). Both columns "
            "come from this one run, server by server within each step; compare them with each other "
-           "rather than with the tables above, which come from another run at another machine load.", ""]
+           "rather than with the tables above, which come from another run at another machine load. "
+           "Rerun: `bench/scripts/run-tls.sh --report` (`--quick` for a short run).", ""]
     rows = [
         ("connect", "connects/s", "connects_per_s"),
         ("connect", "connect -> `connected` p50 (us)", "connected_p50_us"),
