@@ -9,21 +9,27 @@
 // in one turn leave in one write(); each connection binds a source address
 // from 127.0.0.1..127.0.0.K before connect, with IP_BIND_ADDRESS_NO_PORT so
 // the kernel picks the port per 4-tuple and K addresses give K port ranges.
+// With Target::tls every connection makes a TLS handshake after connect
+// (tls_client.hpp) and all its bytes go through OpenSSL; nothing above the
+// bytes changes.
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tls_client.hpp"
 #include "ws_frame.hpp"
 
 namespace herald::bench {
 
-enum class ConnState : std::uint8_t { connecting, upgrading, open, closed };
+enum class ConnState : std::uint8_t { connecting, handshaking, upgrading, open, closed };
 
 struct Conn {
   int fd = -1;
+  SSL* ssl = nullptr;  // --tls only
   std::uint32_t index = 0;
   ConnState state = ConnState::connecting;
   bool dirty = false;     // queued in the loop's flush list
@@ -31,6 +37,7 @@ struct Conn {
   bool welcomed = false;  // `connected` received (set by scenarios)
   std::uint64_t user_id = 0;
   std::int64_t t_start_ns = 0;    // connect() issued
+  std::int64_t t_tls_ns = 0;      // TLS handshake done (--tls)
   std::int64_t t_upgrade_ns = 0;  // 101 received
   std::int64_t t_welcome_ns = 0;  // `connected` received
   int close_code = 0;             // server's close code; 1006 without one
@@ -47,6 +54,7 @@ struct Target {
   int port = 8000;
   std::string path = "/api/v1/ws";
   int source_addresses = 1;  // K: spread over 127.0.0.1 .. 127.0.0.K
+  bool tls = false;          // wss: a TLS handshake before the upgrade
 };
 
 class Handler {
@@ -88,6 +96,12 @@ class EventLoop {
  private:
   void on_event(Conn& c, std::uint32_t events);
   void on_connected(Conn& c);
+  void continue_handshake(Conn& c);
+  void send_upgrade(Conn& c);
+  // read(2)/write(2) on the socket, or through OpenSSL with --tls.
+  ssize_t io_read(Conn& c, char* buf, std::size_t n);
+  ssize_t io_write(Conn& c, const char* buf, std::size_t n);
+  void release(Conn& c);  // the socket (and TLS session) go
   void on_readable(Conn& c);
   bool parse_upgrade(Conn& c);
   // Parses and dispatches whole frames in data[0, len); returns bytes used.
@@ -99,6 +113,7 @@ class EventLoop {
 
   Target target_;
   Handler& handler_;
+  std::unique_ptr<TlsClient> tls_;  // --tls only
   int epfd_ = -1;
   std::deque<Conn> conns_;  // deque: stable addresses while growing
   std::vector<std::uint32_t> dirty_;

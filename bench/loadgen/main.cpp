@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   }
   Result result;
   result.param("sources", static_cast<std::int64_t>(o.target.source_addresses));
+  result.param("tls", std::string(o.target.tls ? "yes" : "no"));
   bool ok = scenario->run(result);
   result.metric("ok", std::string(ok ? "yes" : "no"));
   result.print(o.scenario, o.label);

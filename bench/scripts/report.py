@@ -247,12 +247,65 @@ def micro_section(path):
     return out + [""]
 
 
+def tls_section(path):
+    """Herald without and with TLS (bench/scripts/run-tls.sh), if that file exists."""
+    if not path or not os.path.exists(path):
+        return []
+    runs, commands, _, machine, _ = load(path)
+    labels = [("herald", "plain (ws://)"), ("herald-tls", "TLS (wss://)")]
+    out = ["### TLS beside plain (Herald)", "",
+           f"`bench/scripts/run-tls.sh` ({machine.get('mode', '?')} mode, {machine.get('date', '?')}, "
+           f"commit {machine.get('commit', '?')}, {machine.get('openssl', 'OpenSSL')}): the same binary "
+           "without and with `--tls-cert` (self-signed ECDSA P-256), the loader without and with `--tls` "
+           "(a full TLS 1.3 handshake per connection, X25519, no resumption, no certificate check). "
+           "Set-up CPU and memory per connection include the TLS handshake and the TLS state kept "
+           "per connection (Asio's SSL stream: its own 17 KiB input and output buffers and an "
+           "OpenSSL BIO pair of two more, plus OpenSSL's session; see ARCHITECTURE.md). Both columns "
+           "come from this one run, server by server within each step; compare them with each other "
+           "rather than with the tables above, which come from another run at another machine load. "
+           "Rerun: `bench/scripts/run-tls.sh --report` (`--quick` for a short run).", ""]
+    rows = [
+        ("connect", "connects/s", "connects_per_s"),
+        ("connect", "connect -> `connected` p50 (us)", "connected_p50_us"),
+        ("connect", "connect -> `connected` p99 (us)", "connected_p99_us"),
+        ("connect", "server CPU per connection set-up (us)", "server_cpu_us_per_connection"),
+        ("connect", "server RSS per idle connection (KiB)", "server_rss_per_conn_kib"),
+        ("ping", "ping round trips/s", "round_trips_per_s"),
+        ("ping", "ping RTT p99 (us)", "rtt_p99_us"),
+        ("ping", "server CPU per round trip (us)", "server_cpu_us_per_round_trip"),
+        ("chat", "chat delivered msgs/s", "delivered_per_s"),
+        ("chat", "chat delivery p99 (us)", "delivery_p99_us"),
+        ("chat", "server CPU per delivered msg (us)", "server_cpu_us_per_message"),
+    ]
+    out += ["| figure | " + " | ".join(name for _, name in labels) + " | TLS / plain |",
+            "| --- | --- | --- | --- |"]
+    for scenario, name, key in rows:
+        vals = []
+        for label, _ in labels:
+            r = pick(runs, label, scenario)
+            vals.append(r["metrics"].get(key) if r else None)
+        out.append(f"| {name} | {fmt(vals[0])} | {fmt(vals[1])} | {ratio(vals[1], vals[0])} |")
+    params = {scen: pick(runs, "herald", scen) for scen in ("connect", "ping", "chat")}
+    out += ["", "Parameters: " + "; ".join(
+        f"{scen}: " + ", ".join(f"{k}={v}" for k, v in r["params"].items() if k not in ("sources", "tls"))
+        for scen, r in params.items() if r), ""]
+    out += ["Commands (TMP: the script's temporary directory):", "", "```"]
+    seen = []
+    for label, _ in labels:
+        for c in commands.get(label, []):
+            for line in (c["server"], c["loadgen"]):
+                if line not in seen:
+                    seen.append(line)
+    return out + seen + ["```", ""]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--plots", required=True)
     ap.add_argument("--micro", help="micro_bench JSON output (optional)")
+    ap.add_argument("--tls", help="bench/scripts/run-tls.sh JSON output (optional)")
     a = ap.parse_args()
     runs, commands, skipped, machine, notes = load(a.results)
     os.makedirs(a.plots, exist_ok=True)
@@ -332,6 +385,8 @@ def main():
             md.append(f"| {r['params']['connections']} | {fmt(mm.get('connected'))} | {fmt(mm.get('connects_per_s'))} | "
                       f"{fmt(mm.get('server_rss_per_conn_kib'))} | {mm.get('ended_by_server')} |")
         md += [""]
+
+    md += tls_section(a.tls)
 
     if notes:
         md += ["### Notes from the run", ""] + [f"- {n}" for n in notes] + [""]

@@ -237,5 +237,6 @@ else
 fi
 echo "bench ($mode) took $(( $(date +%s) - start )) s" >&2
 
+# TLS beside plain comes from bench/scripts/run-tls.sh, run on its own.
 /usr/bin/python3 "$root/bench/scripts/report.py" --results "$results" --out "$root/docs/BENCHMARKS.md" \
-  --plots "$out_dir" --micro "$micro_json"
+  --plots "$out_dir" --micro "$micro_json" --tls "$out_dir/tls.jsonl"

@@ -19,6 +19,8 @@ struct Settings {
   int port = 8000;
   unsigned workers = 0;  // 0 = one per hardware core
   std::string data_dir = "./data";
+  std::string tls_cert;  // PEM chain; with tls_key the port speaks TLS only (https, wss)
+  std::string tls_key;   // PEM private key of tls_cert
 
   std::string jwt_secret;  // empty: generated once and kept in data_dir
   std::string jwt_algorithm = "HS256";

@@ -21,6 +21,12 @@ const std::array kFields{
     SettingField{"workers", "--workers", "Worker threads, one io_context each; 0 = one per core", &S::workers},
     SettingField{"data_dir", "--data-dir", "Directory for the SQLite files (herald.db, herald-archive.db) and the generated JWT secret",
                  &S::data_dir},
+    SettingField{"tls_cert", "--tls-cert",
+                 "PEM certificate file (chain); with --tls-key the port serves only TLS (https://,"
+                 " wss://); re-read on SIGHUP; empty = plain HTTP",
+                 &S::tls_cert},
+    SettingField{"tls_key", "--tls-key", "PEM private key file of --tls-cert; re-read with it on SIGHUP",
+                 &S::tls_key},
     SettingField{"jwt_secret", "--jwt-secret",
                  "HS256 secret shared with the backend that mints tokens; empty = generated once in the data "
                  "directory",

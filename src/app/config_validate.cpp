@@ -51,6 +51,8 @@ std::string validate(const Settings& s) {
   if (s.port < 1 || s.port > 65535) return fmt::format("--port: {} is not in 1..65535", s.port);
   if (s.workers > kMaxWorkers) return fmt::format("--workers: {} is more than {}", s.workers, kMaxWorkers);
   if (s.data_dir.empty()) return "--data-dir: must not be empty";
+  if (!s.tls_cert.empty() && s.tls_key.empty()) return "--tls-key: required with --tls-cert";
+  if (s.tls_cert.empty() && !s.tls_key.empty()) return "--tls-cert: required with --tls-key";
 
   if (!one_of(s.jwt_algorithm, {"HS256", "RS256", "ES256"})) {
     return fmt::format("--jwt-algorithm: '{}' is not one of HS256, RS256, ES256", s.jwt_algorithm);

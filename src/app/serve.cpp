@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "app/jwt_setup.hpp"
 #include "cluster/broker.hpp"
 #include "net/server.hpp"
+#include "net/tls_context.hpp"
 #include "realtime/delivery.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/presence_registry.hpp"
@@ -52,7 +54,8 @@ realtime::BroadcastTiming broadcast_timing(const Settings& s) {
           std::chrono::milliseconds(s.broadcast_batch_max_ms)};
 }
 
-net::ServerOptions server_options(const Settings& s, std::size_t connection_cap) {
+net::ServerOptions server_options(const Settings& s, std::size_t connection_cap,
+                                  std::shared_ptr<net::TlsContext> tls) {
   net::ServerOptions o;
   o.host = s.host;
   o.port = static_cast<std::uint16_t>(s.port);
@@ -67,6 +70,7 @@ net::ServerOptions server_options(const Settings& s, std::size_t connection_cap)
   o.connection_caps.total = connection_cap;
   o.http_header_timeout_s = s.http_header_timeout_s;
   o.http_idle_timeout_s = s.http_idle_timeout_s;
+  o.tls = std::move(tls);
   return o;
 }
 
@@ -88,6 +92,20 @@ std::size_t connection_cap(const Settings& s, unsigned workers) {
   return s.max_connections;
 }
 
+// SIGHUP: new handshakes get the files' current certificate; connections
+// already open keep theirs. A file that does not load changes nothing.
+void reload_tls(net::TlsContext* tls) {
+  if (tls == nullptr) {
+    spdlog::info("SIGHUP: no TLS certificate configured, nothing to reload");
+    return;
+  }
+  if (auto reloaded = tls->reload(); !reloaded) {
+    spdlog::error("SIGHUP: TLS reload failed, still serving the previous certificate: {}", reloaded.error());
+    return;
+  }
+  spdlog::info("SIGHUP: TLS certificate reloaded: {}", tls->describe());
+}
+
 // Waits until every connection has closed, or the deadline passes.
 void wait_for_drain(const realtime::PresenceRegistry& registry, std::chrono::milliseconds deadline) {
   auto until = std::chrono::steady_clock::now() + deadline;
@@ -103,6 +121,17 @@ int serve(const Settings& settings) {
   // directory and the JWT secret are for this user only (data_dir.hpp).
   ::umask(077);
   for (const auto& line : exposed_data_paths(settings.data_dir)) spdlog::warn("{}", line);
+
+  std::shared_ptr<net::TlsContext> tls;
+  if (!settings.tls_cert.empty()) {
+    auto loaded = net::TlsContext::load({settings.tls_cert, settings.tls_key});
+    if (!loaded) {
+      spdlog::error("{}", loaded.error());
+      return 2;
+    }
+    tls = std::move(*loaded);
+    spdlog::info("TLS certificate: {}", tls->describe());
+  }
 
   auto keys = load_jwt_keys(settings);
   if (!keys) {
@@ -178,11 +207,12 @@ int serve(const Settings& settings) {
   api::add_user_routes(router, api_context);
 
   // Registered before anything can answer /health: a SIGTERM that arrives
-  // as soon as the server looks up must still get the graceful shutdown.
+  // as soon as the server looks up must still get the graceful shutdown
+  // (and a SIGHUP must not end it: its default action would).
   boost::asio::io_context signals_context;
-  boost::asio::signal_set signals(signals_context, SIGTERM, SIGINT);
-  net::Server server(server_options(settings, connection_cap(settings, worker_count)), workers, router,
-                     hub);
+  boost::asio::signal_set signals(signals_context, SIGTERM, SIGINT, SIGHUP);
+  net::Server server(server_options(settings, connection_cap(settings, worker_count), tls), workers,
+                     router, hub);
   util::metrics().set_tcp_connections_source(
       [&server] { return static_cast<double>(server.open_connections()); });
   try {
@@ -193,12 +223,21 @@ int serve(const Settings& settings) {
   }
   hub.start();
   workers.start();
-  spdlog::info("herald {} listening on http://{}:{} workers={} data_dir={}", HERALD_VERSION,
-               settings.host, server.port(), worker_count, settings.data_dir);
+  spdlog::info("herald {} listening on {}://{}:{} workers={} data_dir={}", HERALD_VERSION,
+               tls ? "https" : "http", settings.host, server.port(), worker_count, settings.data_dir);
 
-  signals.async_wait([&](boost::system::error_code, int signal) {
+  // SIGHUP reloads the TLS certificate and waits on; SIGTERM or SIGINT ends the wait.
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
+                                                                      int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload_tls(tls.get());
+      signals.async_wait(on_signal);
+      return;
+    }
     spdlog::info("signal {} received: shutting down", signal);
-  });
+  };
+  signals.async_wait(on_signal);
   signals_context.run();
 
   // Graceful shutdown (PROTOCOL.md 6.6): stop accepting, close every socket

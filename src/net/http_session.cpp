@@ -2,6 +2,9 @@
 // through api::Router, and the WebSocket upgrade of /api/v1/ws. After the
 // 101 the socket leaves Beast for our WsConnection frame layer (lean, see
 // ws_connection.hpp), together with any bytes already read past the request.
+// The same code serves TLS connections (https, wss): the handshake first
+// (tls_handshake.hpp), then this session over the SSL stream, which after an
+// upgrade moves whole into the WsConnection.
 //
 // Deadlines, so a connection is never held for free: a request's header must
 // be complete within http_header_timeout_s of the connection's start (first
@@ -16,11 +19,13 @@
 #include <array>
 #include <chrono>
 #include <tuple>
+#include <type_traits>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/flat_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
@@ -29,6 +34,8 @@
 
 #include "api/http.hpp"
 #include "net/server_state.hpp"
+#include "net/tls_handshake.hpp"
+#include "net/tls_stream.hpp"
 #include "net/ws_connection.hpp"
 #include "net/ws_handshake.hpp"
 
@@ -52,9 +59,20 @@ constexpr std::size_t kMaxLingerBytes = 64 * 1024;
 // The first read of a keep-alive request: enough for a typical header.
 constexpr std::size_t kFirstReadBytes = 1024;
 
-// The stream over the worker-bound socket type, so that release_socket()
-// hands WsConnection the same socket (and reactor registration).
-using Stream = beast::basic_stream<tcp, asio::io_context::executor_type>;
+// Both connection types: Beast's basic_stream over the worker-bound socket
+// type (so release_socket() hands WsConnection the same socket and reactor
+// registration), and the SSL stream over that (tls_stream.hpp). The
+// session is written once for both; deadlines live on the basic_stream,
+// which is the lowest layer of either.
+using PlainStream = HttpStream;
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+template <class Stream>
+HttpStream& deadlines(Stream& stream) {
+  return beast::get_lowest_layer(stream);
+}
+
 using BeastRequest = http::request<http::string_body>;
 using BeastResponse = http::response<http::string_body>;
 
@@ -99,11 +117,28 @@ std::string_view path_of(std::string_view target) {
   return target.substr(0, std::min(target.find('?'), target.size()));
 }
 
+// Writes one response. Over TLS through a flat_stream: Asio's SSL stream
+// encrypts one buffer per write, and Beast's serializer hands it several
+// (status line, fields, body), which would be one TLS record and one
+// system call each; flat_stream joins small sequences into one buffer.
+template <class Stream>
+asio::awaitable<boost::system::error_code> write_response(Stream& stream, BeastResponse& res) {
+  deadlines(stream).expires_after(kWriteTimeout);
+  if constexpr (kIsTls<Stream>) {
+    beast::flat_stream<Stream&> flat(stream);
+    auto [ec, n] = co_await http::async_write(flat, res, asio::as_tuple(asio::use_awaitable));
+    co_return ec;
+  } else {
+    auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    co_return ec;
+  }
+}
+
 // Writes an error answer that ends the connection (Connection: close).
+template <class Stream>
 asio::awaitable<void> answer_error(Stream& stream, api::Response r, unsigned version) {
   auto res = to_beast(r, version, false);
-  stream.expires_after(kWriteTimeout);
-  co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+  co_await write_response(stream, res);
 }
 
 // After an error answer the client may still be sending (the rest of a
@@ -111,10 +146,14 @@ asio::awaitable<void> answer_error(Stream& stream, api::Response r, unsigned ver
 // with unread bytes makes the kernel reset the connection, and a client
 // still blocked writing then sees the reset instead of our answer. So: our
 // side shut down, then read and discard for a short while (RFC 9112 9.6).
+// Over TLS the same reads go through the SSL stream (the client's bytes are
+// records), after a TCP FIN without close_notify: the answer carries its
+// length, so nothing is lost to a truncation attack.
+template <class Stream>
 asio::awaitable<void> linger_close(Stream& stream) {
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(kLingerTimeout);
+  deadlines(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
+  deadlines(stream).expires_after(kLingerTimeout);
   std::array<char, 2048> sink;
   for (std::size_t total = 0; total < kMaxLingerBytes;) {
     auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
@@ -123,8 +162,20 @@ asio::awaitable<void> linger_close(Stream& stream) {
   }
 }
 
+// The WebSocket takes the socket (plain) or the whole SSL stream (TLS).
+std::shared_ptr<WsConnection> make_ws_connection(PlainStream& stream, unsigned worker, ConnectionId id,
+                                                 const TransportLimits& limits, ConnectionSlot slot) {
+  return std::make_shared<WsConnection>(stream.release_socket(), worker, id, limits, std::move(slot));
+}
+std::shared_ptr<WsConnection> make_ws_connection(TlsStream& stream, unsigned worker, ConnectionId id,
+                                                 const TransportLimits& limits, ConnectionSlot slot) {
+  return std::make_shared<WsConnection>(std::make_unique<TlsTransport>(std::move(stream)), worker, id,
+                                        limits, std::move(slot));
+}
+
 // Answers the upgrade with 101 and hands the socket to a WsConnection, or
 // answers 400/403/404/426 and returns false.
+template <class Stream>
 asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastRequest& req,
                               const std::string& remote, ConnectionSlot& slot, Server::State& state,
                               unsigned worker) {
@@ -157,13 +208,12 @@ asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastR
   std::string response =
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Accept: " + websocket_accept_key(key) + "\r\n\r\n";
-  stream.expires_never();
+  deadlines(stream).expires_never();
 
   UpgradeInfo info = upgrade_info(req, remote);
   std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
   ConnectionId id{state.next_connection_id.fetch_add(1, std::memory_order_relaxed)};
-  auto session = std::make_shared<WsConnection>(stream.release_socket(), worker, id,
-                                                state.options.transport, std::move(slot));
+  auto session = make_ws_connection(stream, worker, id, state.options.transport, std::move(slot));
   // The 101 goes out with the first frames (`connected`, or the close of a
   // refused token) in one write: one system call and one TCP segment less.
   session->send_handshake_response(std::move(response));
@@ -180,6 +230,7 @@ asio::awaitable<bool> upgrade(Stream& stream, beast::flat_buffer& buffer, BeastR
 // (found by tests/fuzz/http_fuzz). Here the parser gets a read at a time
 // and its limit shrinks by what it has consumed; a header that completes in
 // one put (start line and fields measured apart) is checked at the end.
+template <class Stream>
 asio::awaitable<beast::error_code> read_header(Stream& stream, beast::flat_buffer& buffer,
                                                http::request_parser<http::string_body>& parser) {
   std::size_t consumed = 0;
@@ -221,35 +272,51 @@ api::Request to_api(BeastRequest& req, std::string remote) {
   return r;
 }
 
-}  // namespace
+template <class Stream>
+Stream make_stream(WsConnection::Socket socket, asio::ssl::context* tls) {
+  if constexpr (kIsTls<Stream>) {
+    return Stream(PlainStream(std::move(socket)), *tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
 
-asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string remote,
-                                       ConnectionSlot slot, std::shared_ptr<Server::State> state,
-                                       unsigned worker) {
-  Stream stream(std::move(socket));
+// One connection's whole HTTP life, for either stream type. `tls` is the
+// context of a TLS connection's handshake (null for plain), taken at accept,
+// so a certificate reload never touches a connection already accepted
+// (after the handshake OpenSSL's own reference keeps it alive too).
+template <class Stream>
+asio::awaitable<void> run_session(WsConnection::Socket socket, std::shared_ptr<asio::ssl::context> tls,
+                                  std::string remote, ConnectionSlot slot,
+                                  std::shared_ptr<Server::State> state, unsigned worker) {
+  Stream stream = make_stream<Stream>(std::move(socket), tls.get());
   beast::flat_buffer buffer;
   const auto header_timeout = std::chrono::seconds(state->options.http_header_timeout_s);
   const auto idle_timeout = std::chrono::seconds(state->options.http_idle_timeout_s);
-  // The first request's header is due header_timeout after accept.
-  stream.expires_after(header_timeout);
+  // The first request's header is due header_timeout after accept; over
+  // TLS the handshake comes out of the same time.
+  deadlines(stream).expires_after(header_timeout);
+  if constexpr (kIsTls<Stream>) {
+    if (!co_await tls_handshake(stream)) co_return;
+  }
   bool linger = false;  // closing after an error answer
   for (bool first = true;; first = false) {
     if (!first) {
       if (buffer.size() == 0) {
         // Keep-alive: wait for the next request's first bytes.
-        stream.expires_after(idle_timeout);
+        deadlines(stream).expires_after(idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes),
                                                        asio::as_tuple(asio::use_awaitable));
         if (ec) break;  // closed by the client, or idle too long
         buffer.commit(n);
       }
-      stream.expires_after(header_timeout);
+      deadlines(stream).expires_after(header_timeout);
     }
     http::request_parser<http::string_body> parser;
     parser.body_limit(state->options.max_http_body_bytes);
     beast::error_code ec = co_await read_header(stream, buffer, parser);
     if (!ec && !parser.is_done()) {
-      stream.expires_after(kBodyTimeout);
+      deadlines(stream).expires_after(kBodyTimeout);
       auto [body_ec, body_n] =
           co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       ec = body_ec;
@@ -279,16 +346,31 @@ asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string 
     // The router answers every failure itself (503, 500): it never throws.
     api::Response response = co_await state->router.route(request);
     auto res = to_beast(response, version, keep_alive);
-    stream.expires_after(kWriteTimeout);
-    auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-    if (wec || !keep_alive) break;
+    if (co_await write_response(stream, res) || !keep_alive) break;
   }
   if (linger) {
     co_await linger_close(stream);
   } else {
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    deadlines(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
+}
+
+}  // namespace
+
+asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::string remote,
+                                       ConnectionSlot slot, std::shared_ptr<Server::State> state,
+                                       unsigned worker) {
+  return run_session<PlainStream>(std::move(socket), nullptr, std::move(remote), std::move(slot),
+                                  std::move(state), worker);
+}
+
+asio::awaitable<void> run_https_session(WsConnection::Socket socket,
+                                        std::shared_ptr<asio::ssl::context> tls, std::string remote,
+                                        ConnectionSlot slot, std::shared_ptr<Server::State> state,
+                                        unsigned worker) {
+  return run_session<TlsStream>(std::move(socket), std::move(tls), std::move(remote), std::move(slot),
+                                std::move(state), worker);
 }
 
 }  // namespace herald::net

@@ -1,6 +1,8 @@
 #pragma once
 // One accepted TCP connection: HTTP/1.1 keep-alive requests to the REST
 // router, until a WebSocket upgrade hands the socket to a WsConnection.
+// Plain or over TLS (https, wss), the same session.
+#include <memory>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -9,6 +11,10 @@
 #include "net/connection_limits.hpp"
 #include "net/server.hpp"
 #include "net/ws_connection.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace herald::net {
 
@@ -20,5 +26,13 @@ boost::asio::awaitable<void> run_http_session(WsConnection::Socket socket, std::
                                               ConnectionSlot slot,
                                               std::shared_ptr<Server::State> state,
                                               unsigned worker);
+
+// The same over TLS: the handshake with `tls` (within the header deadline),
+// then HTTP over the SSL stream.
+boost::asio::awaitable<void> run_https_session(WsConnection::Socket socket,
+                                               std::shared_ptr<boost::asio::ssl::context> tls,
+                                               std::string remote, ConnectionSlot slot,
+                                               std::shared_ptr<Server::State> state,
+                                               unsigned worker);
 
 }  // namespace herald::net

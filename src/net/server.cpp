@@ -14,6 +14,7 @@
 
 #include "net/http_session.hpp"
 #include "net/server_state.hpp"
+#include "net/tls_context.hpp"
 #include "util/metrics.hpp"
 #include "util/worker_pool.hpp"
 
@@ -108,6 +109,13 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> state, unsigned
       continue;
     }
     if (!nodelay_inherited(socket)) socket.set_option(tcp::no_delay(true), ignored);
+    if (state->options.tls) {
+      asio::co_spawn(executor,
+                     run_https_session(std::move(socket), state->options.tls->current(),
+                                       peer.address().to_string(), std::move(*slot), state, worker),
+                     asio::detached);
+      continue;
+    }
     asio::co_spawn(executor,
                    run_http_session(std::move(socket), peer.address().to_string(), std::move(*slot),
                                     state, worker),

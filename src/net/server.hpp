@@ -5,6 +5,9 @@
 // or upgrades /api/v1/ws to a WebSocket handed to the SessionHandler.
 // A connection over the caps (connection_limits.hpp) is answered 503 at
 // accept and closed, before any session exists for it.
+// With a TlsContext every connection is TLS (https, wss): one port speaks
+// one protocol; the handshake's context is taken at accept, so a reload
+// (TlsContext::reload) affects only connections accepted after it.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -23,6 +26,8 @@ class WorkerPool;
 
 namespace herald::net {
 
+class TlsContext;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8000;
@@ -32,6 +37,7 @@ struct ServerOptions {
   ConnectionCaps connection_caps;
   int http_header_timeout_s = 10;  // a request's whole header, from its start
   int http_idle_timeout_s = 15;    // keep-alive wait for the next request
+  std::shared_ptr<TlsContext> tls;  // null: plain HTTP and WebSocket
 };
 
 class Server {

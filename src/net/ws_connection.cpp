@@ -14,6 +14,7 @@
 #include <boost/asio/query.hpp>
 
 #include "net/heartbeat.hpp"
+#include "net/tls_stream.hpp"  // the constructors own a (null) TlsTransport
 #include "net/ws_reader.hpp"
 
 namespace herald::net {
@@ -74,8 +75,9 @@ void WsConnection::start(std::shared_ptr<SessionObserver> observer, std::string_
   // The acceptor made the socket non-blocking (server.cpp); a socket from
   // elsewhere (tests) is made so here. non_blocking() only reads a flag.
   boost::system::error_code ec;
-  if (socket_.is_open() && !socket_.non_blocking()) socket_.non_blocking(true, ec);
-  if (!socket_.is_open() || ec) {
+  Socket& socket = tcp_socket();
+  if (socket.is_open() && !socket.non_blocking()) socket.non_blocking(true, ec);
+  if (!socket.is_open() || ec) {
     finish(closing_ ? close_code_ : kCloseAbnormal);
     return;
   }
@@ -98,6 +100,10 @@ void WsConnection::start(std::shared_ptr<SessionObserver> observer, std::string_
 }
 
 void WsConnection::wait_readable() {
+  if (tls_) {
+    tls_read();
+    return;
+  }
   socket_.async_wait(Socket::wait_read,
                      [self = shared_from_this()](const boost::system::error_code& ec) {
                        self->on_readable(ec);
@@ -210,8 +216,9 @@ void WsConnection::finish(std::uint16_t code) {
   closing_ = true;
   input_done_ = true;
   boost::system::error_code ignored;
-  socket_.shutdown(Socket::shutdown_both, ignored);
-  socket_.close(ignored);  // cancels the pending wait/write; their handlers see finished_
+  Socket& socket = tcp_socket();
+  socket.shutdown(Socket::shutdown_both, ignored);
+  socket.close(ignored);  // cancels the pending wait/write; their handlers see finished_
   slot_.release();          // the descriptor is gone: its place under the caps too
   reader_.reset();
   if (!write_in_flight_) {

@@ -9,6 +9,13 @@
 // reader, freed as soon as it completes. Heartbeats and close deadlines come
 // from one sweep per worker (heartbeat.hpp), not a timer per connection.
 //
+// TLS (wss://): the same class over a TlsTransport (tls_stream.hpp) instead
+// of the bare socket. Its reads and writes go through Asio's SSL stream, in
+// ws_connection_tls.cpp; everything above the bytes (parsing, the queue,
+// batching, closing, heartbeats) is shared. The plain path pays a
+// predictable branch where the two part (reading, writing, shutting down)
+// and one null pointer.
+//
 // Invariants
 // - Lives on one io_context run by one thread; every method runs there.
 // - Must be owned by a std::shared_ptr (std::make_shared): handlers keep it alive.
@@ -34,6 +41,7 @@
 namespace herald::net {
 
 class MessageReader;
+struct TlsTransport;
 
 class WsConnection final : public Session, public std::enable_shared_from_this<WsConnection> {
  public:
@@ -48,6 +56,10 @@ class WsConnection final : public Session, public std::enable_shared_from_this<W
   // (the socket's place under the connection caps) is given back when the
   // socket closes.
   WsConnection(Socket socket, unsigned worker, ConnectionId id,
+               const TransportLimits& limits, ConnectionSlot slot = {});
+  // Over TLS: takes over the handshaken stream (its HTTP phase done, the
+  // 101 not yet written: send_handshake_response queues it as for plain).
+  WsConnection(std::unique_ptr<TlsTransport> tls, unsigned worker, ConnectionId id,
                const TransportLimits& limits, ConnectionSlot slot = {});
   ~WsConnection() override;
 
@@ -102,7 +114,17 @@ class WsConnection final : public Session, public std::enable_shared_from_this<W
   void flush();
   void on_written(const boost::system::error_code& ec);
 
-  Socket socket_;
+  // The TCP socket under either transport (shutdown, close, readiness).
+  Socket& tcp_socket() { return tls_ ? tls_socket() : socket_; }
+
+  // TLS transport (ws_connection_tls.cpp).
+  Socket& tls_socket();
+  void tls_read();
+  void on_tls_read(const boost::system::error_code& ec, std::size_t n);
+  void tls_write(std::unique_ptr<char[]> block, std::size_t size);
+
+  Socket socket_;  // plain: the connection; TLS: unopened (the socket is in tls_)
+  std::unique_ptr<TlsTransport> tls_;  // null for plain connections
   ConnectionSlot slot_;
   std::shared_ptr<SessionObserver> observer_;
   std::vector<OutFrame> queue_;            // [0, inflight_) are being written

@@ -11,12 +11,16 @@
 // batch is a single writev. The write is tried at once on the non-blocking
 // socket; only a write the kernel cannot take whole becomes an async_write
 // (one in flight), so the common case costs one sendmsg and no handler.
+// Over TLS (ws_connection_tls.cpp) the batch is one block, written through
+// the SSL stream asynchronously: there is no safe partial synchronous write
+// through it, and encryption costs far more than the handler.
 // Limits (PROTOCOL.md 7): a frame that would take the queue over
 // max_queue_messages or max_queue_bytes drops the pending frames and closes
 // 4010 at once; control frames we generate (pong, ping) count too, so a
 // ping flood from a client that never reads ends the same way.
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 #include <boost/asio/post.hpp>
@@ -131,12 +135,15 @@ void WsConnection::flush() {
   // Pass 1: how many frames fit, and the size of the header/small-payload
   // block. Headers go into the current block segment; a large payload closes
   // the segment (one buffer) and adds itself (another).
+  // Over TLS every payload is copied into the block: Asio's SSL stream
+  // encrypts one buffer per write, and the copy is cheap beside the cipher.
+  const std::size_t inline_max = tls_ ? std::numeric_limits<std::size_t>::max() : kInlinePayloadMax;
   std::size_t n = 0, bytes = 0, block_size = 0, buffers = 0;
   bool segment_open = false;
   for (; n < queue_.size() && n < kMaxBatchFrames; ++n) {
     const std::size_t size = payload_size(queue_[n].payload);
     if (n > 0 && bytes + size > kMaxBatchBytes) break;
-    const bool inline_payload = size <= kInlinePayloadMax;
+    const bool inline_payload = size <= inline_max;
     const std::size_t add = inline_payload ? (segment_open ? 0 : 1) : (segment_open ? 1 : 2);
     if (buffers + add > kMaxBatchBuffers) break;
     buffers += add;
@@ -155,7 +162,7 @@ void WsConnection::flush() {
     const OutFrame& f = queue_[i];
     const std::size_t size = payload_size(f.payload);
     if (f.opcode != kRawBytes) p += encode_frame_header(reinterpret_cast<std::uint8_t*>(p), f.opcode, size);
-    if (size <= kInlinePayloadMax) {
+    if (size <= inline_max) {
       if (size > 0) std::memcpy(p, f.payload->data(), size);
       p += size;
     } else {
@@ -168,6 +175,10 @@ void WsConnection::flush() {
 
   inflight_ = static_cast<std::uint16_t>(n);
   write_in_flight_ = true;
+  if (tls_) {
+    tls_write(std::move(block), static_cast<std::size_t>(p - block.get()));
+    return;
+  }
 
   std::size_t total = 0;
   for (const auto& b : seq) total += b.size();
@@ -222,7 +233,7 @@ void WsConnection::on_written(const boost::system::error_code& ec) {
     // Nothing more from us: send FIN, then wait for the peer's close frame
     // or EOF, bounded by the sweep's close deadline.
     boost::system::error_code ignored;
-    socket_.shutdown(Socket::shutdown_send, ignored);
+    tcp_socket().shutdown(Socket::shutdown_send, ignored);
     return;
   }
   if (queue_.empty()) return;  // its storage is released by the sweep once idle

@@ -60,13 +60,21 @@ class Server:
         self.extra_args = list(extra_args)
         self.proc = None
         self.port = None
+        # A server started with --tls-cert speaks only TLS; its (self-signed)
+        # certificate is what clients verify against.
+        self.tls_cert = (self.extra_args[self.extra_args.index("--tls-cert") + 1]
+                         if "--tls-cert" in self.extra_args else None)
+
+    @property
+    def verify(self):
+        return self.tls_cert if self.tls_cert else True
 
     @property
     def base(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls_cert else 'http'}://127.0.0.1:{self.port}"
 
     def ws_url(self, token=None, query=""):
-        url = f"ws://127.0.0.1:{self.port}/api/v1/ws"
+        url = f"{'wss' if self.tls_cert else 'ws'}://127.0.0.1:{self.port}/api/v1/ws"
         params = []
         if token is not None:
             params.append(f"token={token}")
@@ -85,7 +93,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"herald exited early with {self.proc.returncode}")
             try:
-                if requests.get(self.base + "/health", timeout=1).status_code == 200:
+                if requests.get(self.base + "/health", timeout=1, verify=self.verify).status_code == 200:
                     return self
             except requests.RequestException:
                 pass
@@ -116,13 +124,13 @@ class Server:
         headers = kw.pop("headers", {})
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        return requests.get(self.base + path, headers=headers, timeout=5, **kw)
+        return requests.get(self.base + path, headers=headers, timeout=5, verify=self.verify, **kw)
 
     def post(self, path, token=None, **kw):
         headers = kw.pop("headers", {})
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        return requests.post(self.base + path, headers=headers, timeout=5, **kw)
+        return requests.post(self.base + path, headers=headers, timeout=5, verify=self.verify, **kw)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import socket
+import ssl
 import struct
 import time
 
@@ -19,9 +20,17 @@ def run(coro, timeout=30):
     return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
+def client_ssl(srv):
+    """The client TLS context for a TLS server (its certificate trusted), else None."""
+    if not getattr(srv, "tls_cert", None):
+        return None
+    return ssl.create_default_context(cafile=srv.tls_cert)
+
+
 async def connect(srv, user_id, username=None, token=None, expect_connected=True):
     tok = token if token is not None else srv.token(user_id, username)
-    ws = await asyncio.wait_for(websockets.connect(srv.ws_url(tok), max_size=None), TIMEOUT)
+    extra = {"ssl": client_ssl(srv)} if client_ssl(srv) else {}
+    ws = await asyncio.wait_for(websockets.connect(srv.ws_url(tok), max_size=None, **extra), TIMEOUT)
     if expect_connected:
         first = await recv_json(ws)
         assert first["type"] == "connected", first

@@ -276,6 +276,44 @@ max_connections_per_address = 32
       << negative.error();
 }
 
+// TLS (docs/CONFIGURATION.md "TLS"): the two files, one layer each, and
+// only as a pair.
+TEST(ConfigPrecedence, TlsFilesFromEveryLayer) {
+  auto defaults = parse({});
+  ASSERT_TRUE(defaults) << defaults.error();
+  EXPECT_EQ(defaults->settings.tls_cert, "");  // plain HTTP
+  EXPECT_EQ(defaults->settings.tls_key, "");
+
+  FakeEnv env{{{"HERALD_TLS_CERT", "/env/cert.pem"}, {"HERALD_TLS_KEY", "/env/key.pem"}}};
+  auto from_env = parse({}, env);
+  ASSERT_TRUE(from_env) << from_env.error();
+  EXPECT_EQ(from_env->settings.tls_cert, "/env/cert.pem");
+  EXPECT_EQ(from_env->settings.tls_key, "/env/key.pem");
+
+  TempToml file(R"(
+[tls]
+cert = "/file/cert.pem"
+key = "/file/key.pem"
+)");
+  auto from_file = parse({"--config", file.path()}, env);
+  ASSERT_TRUE(from_file) << from_file.error();
+  EXPECT_EQ(from_file->settings.tls_cert, "/file/cert.pem");
+  EXPECT_EQ(from_file->settings.tls_key, "/file/key.pem");
+
+  auto from_flags =
+      parse({"--config", file.path(), "--tls-cert", "/flag/cert.pem", "--tls-key", "/flag/key.pem"}, env);
+  ASSERT_TRUE(from_flags) << from_flags.error();
+  EXPECT_EQ(from_flags->settings.tls_cert, "/flag/cert.pem");
+  EXPECT_EQ(from_flags->settings.tls_key, "/flag/key.pem");
+
+  auto cert_alone = parse({"--tls-cert", "/c.pem"});
+  ASSERT_FALSE(cert_alone);
+  EXPECT_EQ(cert_alone.error(), "--tls-key: required with --tls-cert");
+  auto key_alone = parse({}, FakeEnv{{{"HERALD_TLS_KEY", "/k.pem"}}});
+  ASSERT_FALSE(key_alone);
+  EXPECT_EQ(key_alone.error(), "--tls-cert: required with --tls-key");
+}
+
 TEST(ConfigPrecedence, VersionShortCircuits) {
   FakeEnv env{{{"HERALD_PORT", "not a number"}}};  // not read for --version
   auto parsed = parse({"--version"}, env);

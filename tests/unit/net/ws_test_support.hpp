@@ -3,6 +3,9 @@
 // gets a hand-written 101 and is handed to a WsConnection running on its own
 // io_context thread (the "worker"); the test drives the client side with
 // raw, hand-framed, masked bytes over a blocking socket with a read timeout.
+// With tls_ set (WsConnectionTlsTest) the pair first makes a TLS handshake
+// (a self-signed certificate through TlsContext), the server side becomes a
+// TlsTransport, and the client reads and writes through OpenSSL directly.
 #include <gtest/gtest.h>
 
 #include <poll.h>
@@ -10,6 +13,7 @@
 
 #include <array>
 #include <chrono>
+#include <csignal>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -22,8 +26,12 @@
 #include <vector>
 
 #include <boost/asio.hpp>
+#include <openssl/ssl.h>
 
+#include "net/tls_context.hpp"
+#include "net/tls_stream.hpp"
 #include "net/ws_connection.hpp"
+#include "tls_test_cert.hpp"
 
 namespace herald::net::test {
 
@@ -147,6 +155,10 @@ class RecordingObserver : public SessionObserver {
 class WsConnectionTest : public ::testing::Test {
  protected:
   void TearDown() override { stop(); }
+  ~WsConnectionTest() override {
+    if (client_ssl_ != nullptr) SSL_free(client_ssl_);
+    if (client_ctx_ != nullptr) SSL_CTX_free(client_ctx_);
+  }
 
   // Connects, writes the 101 by hand, creates the WsConnection; `before_start`
   // runs on the worker before start() (to test send/close queued early).
@@ -160,14 +172,17 @@ class WsConnectionTest : public ::testing::Test {
     client_.connect(acceptor.local_endpoint());
     client_.set_option(tcp::no_delay(true));
     WsConnection::Socket server = acceptor.accept(ioc_);
-    asio::write(server, asio::buffer(std::string_view(
-                            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                            "Connection: Upgrade\r\n\r\n")));
-    std::string response;
-    asio::read_until(client_, asio::dynamic_buffer(response), "\r\n\r\n");
+    constexpr std::string_view k101 =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
     set_client_timeout(5000);
-
-    conn_ = std::make_shared<WsConnection>(std::move(server), 0, ConnectionId{7}, limits);
+    if (tls_) {
+      conn_ = open_tls(std::move(server), k101, limits);
+    } else {
+      asio::write(server, asio::buffer(k101));
+      std::string response;
+      asio::read_until(client_, asio::dynamic_buffer(response), "\r\n\r\n");
+      conn_ = std::make_shared<WsConnection>(std::move(server), 0, ConnectionId{7}, limits);
+    }
     observer_ = std::make_shared<RecordingObserver>();
     worker_ = std::thread([this] {
       observer_->worker_thread = std::this_thread::get_id();
@@ -177,6 +192,44 @@ class WsConnectionTest : public ::testing::Test {
       if (before_start) before_start(*conn_);
       conn_->start(observer_, leftover);
     });
+  }
+
+  // The TLS handshake (server: Asio's stream on this thread; client:
+  // OpenSSL on another), the 101 through it, then the WsConnection over the
+  // stream, as http_session hands it over after an upgrade.
+  std::shared_ptr<WsConnection> open_tls(WsConnection::Socket server, std::string_view response,
+                                         const TransportLimits& limits) {
+    static const PemPair pair = make_self_signed("ws-test", 1);
+    CertDir dir;
+    auto tls = TlsContext::load({dir.write("c.pem", pair.cert), dir.write("k.pem", pair.key)});
+    EXPECT_TRUE(tls) << tls.error();
+    auto context = (*tls)->current();
+    TlsStream stream(HttpStream(std::move(server)), *context);
+    client_ctx_ = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(client_ctx_, SSL_VERIFY_NONE, nullptr);
+    client_ssl_ = SSL_new(client_ctx_);
+    SSL_set_fd(client_ssl_, client_.native_handle());
+    // OpenSSL writes with write(2), and OpenSSL 3 answers an EOF without
+    // close_notify (how the server ends) with an alert: on a socket the
+    // server has closed that must fail as Asio's writes (MSG_NOSIGNAL) do,
+    // not kill the test binary.
+    std::signal(SIGPIPE, SIG_IGN);
+    // A read timeout under OpenSSL's blocking reads (read_some polls first).
+    timeval tv{timeout_ms_ / 1000, (timeout_ms_ % 1000) * 1000};
+    ::setsockopt(client_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::thread client([this] { EXPECT_EQ(SSL_connect(client_ssl_), 1); });
+    boost::system::error_code ec;
+    stream.handshake(asio::ssl::stream_base::server, ec);
+    client.join();
+    EXPECT_FALSE(ec) << ec.message();
+    asio::write(stream, asio::buffer(response));
+    std::string head;
+    char c;
+    std::size_t got = 0;
+    while (!head.ends_with("\r\n\r\n") && read_some(&c, 1, got) == ReadResult::ok) head.push_back(c);
+    EXPECT_EQ(head, response);
+    return std::make_shared<WsConnection>(std::make_unique<TlsTransport>(std::move(stream)), 0,
+                                          ConnectionId{7}, limits);
   }
 
   void stop() {
@@ -207,6 +260,10 @@ class WsConnectionTest : public ::testing::Test {
   void set_client_timeout(int ms) { timeout_ms_ = ms; }
 
   void write_raw(std::string_view bytes) {
+    if (client_ssl_ != nullptr) {
+      if (!bytes.empty()) SSL_write(client_ssl_, bytes.data(), static_cast<int>(bytes.size()));
+      return;
+    }
     boost::system::error_code ec;
     asio::write(client_, asio::buffer(bytes), ec);
   }
@@ -223,12 +280,29 @@ class WsConnectionTest : public ::testing::Test {
 
   // Reads up to n bytes (at least 1) within the timeout.
   ReadResult read_some(char* out, std::size_t n, std::size_t& got) {
+    if (client_ssl_ != nullptr) return read_some_tls(out, n, got);
     pollfd p{client_.native_handle(), POLLIN, 0};
     if (::poll(&p, 1, timeout_ms_) <= 0) return ReadResult::timeout;
     const ssize_t r = ::recv(client_.native_handle(), out, n, 0);
     if (r <= 0) return ReadResult::closed;  // EOF or reset
     got = static_cast<std::size_t>(r);
     return ReadResult::ok;
+  }
+
+  // OpenSSL may hold decrypted bytes already; else wait for the socket.
+  // The server ends TLS connections without close_notify, which OpenSSL
+  // reports as an error: closed, as EOF is for plain.
+  ReadResult read_some_tls(char* out, std::size_t n, std::size_t& got) {
+    if (SSL_pending(client_ssl_) == 0) {
+      pollfd p{client_.native_handle(), POLLIN, 0};
+      if (::poll(&p, 1, timeout_ms_) <= 0) return ReadResult::timeout;
+    }
+    const int r = SSL_read(client_ssl_, out, static_cast<int>(n));
+    if (r > 0) {
+      got = static_cast<std::size_t>(r);
+      return ReadResult::ok;
+    }
+    return SSL_get_error(client_ssl_, r) == SSL_ERROR_WANT_READ ? ReadResult::timeout : ReadResult::closed;
   }
 
   bool read_exact(char* out, std::size_t n) {
@@ -313,6 +387,9 @@ class WsConnectionTest : public ::testing::Test {
     EXPECT_EQ(observer_->closed_count(), 1);
   }
 
+  bool tls_ = false;  // open() makes a TLS pair
+  SSL_CTX* client_ctx_ = nullptr;
+  SSL* client_ssl_ = nullptr;
   asio::io_context ioc_{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard_{ioc_.get_executor()};
   std::thread worker_;
