@@ -139,7 +139,8 @@ class SqliteDatabase final : public Database {
   std::int64_t archived_upto();
   std::int64_t newest_log_id();
   void write_block();
-  void fold_log_range(std::int64_t after, std::int64_t upto);
+  std::vector<std::string> read_log_blocks(std::int64_t after, std::int64_t upto);
+  void fold_blocks(const std::vector<std::string>& blocks, std::int64_t after, std::int64_t upto);
   void insert_runs(std::vector<MailboxEntry>& mailbox, std::vector<ConversationEntry>& conversations);
   void release_folded_log();
   void wait_for_fold();

@@ -26,15 +26,27 @@ bool by_key(const ConversationEntry& a, const ConversationEntry& b) {
 }
 }  // namespace
 
-// Copies log chats with ids in (after, upto] into the archive. Ids ascend
-// with the blocks, so messages grows at its end; each user's new mailbox
-// entries and each conversation's new ids become one run (archive_runs.hpp).
-// Runs inside the caller's transaction, which writes only the archive.
-void SqliteDatabase::fold_log_range(std::int64_t after, std::int64_t upto) {
+// The records of the log blocks that hold chats with ids in (after, upto],
+// copied out (a block's records, oldest first). Blocks never change once
+// stored, and the writer deletes none of these before the archive has all
+// of them, so the copy stays true after the read ends.
+std::vector<std::string> SqliteDatabase::read_log_blocks(std::int64_t after, std::int64_t upto) {
   Statement& blocks = statements_->get(
       "SELECT records FROM main.chat_blocks WHERE last_id > ?1 AND first_id <= ?2"
       " ORDER BY last_id");
   blocks.bind(1, after).bind(2, upto);
+  std::vector<std::string> records;
+  while (blocks.step()) records.emplace_back(blocks.column_blob(0));
+  return records;
+}
+
+// Copies the chats with ids in (after, upto] of `blocks` into the archive.
+// Ids ascend with the blocks, so messages grows at its end; each user's new
+// mailbox entries and each conversation's new ids become one run
+// (archive_runs.hpp). Runs inside the caller's transaction, which writes
+// only the archive.
+void SqliteDatabase::fold_blocks(const std::vector<std::string>& blocks, std::int64_t after,
+                                 std::int64_t upto) {
   Statement& message = statements_->get(
       "INSERT INTO archive.messages (id, from_user_id, to_user_id, body, client_msg_id,"
       " created_at, sender_seq, recipient_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -43,8 +55,8 @@ void SqliteDatabase::fold_log_range(std::int64_t after, std::int64_t upto) {
   std::size_t expected = static_cast<std::size_t>(std::max<std::int64_t>(0, upto - after));
   mailbox.reserve(2 * expected);
   conversations.reserve(expected);
-  while (blocks.step()) {
-    ChatBlockReader reader(blocks.column_blob(0));
+  for (const std::string& block : blocks) {
+    ChatBlockReader reader(block);
     ChatRecord r;
     while (reader.next(r)) {
       if (r.id <= after || r.id > upto) continue;
@@ -80,18 +92,34 @@ void SqliteDatabase::insert_runs(std::vector<MailboxEntry>& mailbox,
 }
 
 bool SqliteDatabase::compact() {
-  // Deferred: the reads take no lock, and the first insert takes only the
-  // archive's write lock, never main's (the writer's).
+  // Two transactions. The first reads what to fold and copies its blocks
+  // out of main; the second writes only the archive. A fold that read main
+  // while writing (a hundred milliseconds and more) held a snapshot of main
+  // all that time, so main's WAL could not start over and grew until the
+  // writer checkpointed it inside a commit (docs/PERFORMANCE.md, chat tail).
+  // Both are deferred: the reads take no lock, and the first insert takes
+  // only the archive's write lock, never main's (the writer's).
+  std::int64_t after = 0, upto = 0;
+  std::vector<std::string> blocks;
   run("BEGIN");
   try {
-    std::int64_t after = archived_upto();
+    after = archived_upto();
     std::int64_t newest = newest_log_id();
-    if (newest - after < kFoldRows) {
-      run("COMMIT");
-      return false;
+    if (newest - after >= kFoldRows) {
+      upto = std::min(newest, after + kMaxFoldRows);
+      blocks = read_log_blocks(after, upto);
     }
-    std::int64_t upto = std::min(newest, after + kMaxFoldRows);
-    fold_log_range(after, upto);
+    run("COMMIT");
+  } catch (...) {
+    rollback();
+    throw;
+  }
+  if (blocks.empty()) return false;
+  run("BEGIN");
+  try {
+    // The fold is the archive's only writer, so nothing moved meanwhile;
+    // were it otherwise, folding again would break the archive's ids.
+    if (archived_upto() == after) fold_blocks(blocks, after, upto);
     run("COMMIT");
     return true;
   } catch (...) {
@@ -122,7 +150,8 @@ void SqliteDatabase::fold_leftovers() {
   if (newest_log_id() == 0) return;
   run("BEGIN");
   try {
-    fold_log_range(archived_upto(), newest_log_id());
+    std::int64_t after = archived_upto(), upto = newest_log_id();
+    fold_blocks(read_log_blocks(after, upto), after, upto);
     run("COMMIT");
   } catch (...) {
     rollback();
