@@ -81,7 +81,7 @@ class Database {
   // with the fsyncs it needs). Must not block the writer.
   virtual void maintain() {}
   // Background reorganisation on its own connection, called by the
-  // StorageRunner's fold thread, which runs at idle CPU priority (SQLite:
+  // StorageRunner's fold thread, which runs at background priority (SQLite:
   // folding the chat log into the archive). Must not block the writer.
   // Returns true when it did work and more may be waiting (call again at
   // once); false when there was nothing worth doing yet.

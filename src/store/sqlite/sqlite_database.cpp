@@ -214,7 +214,7 @@ void SqliteDatabase::run(const char* sql) { statements_->get(sql).run(); }
 // lock too, and the fold holds that one. The writer is main's only writer,
 // so its first write takes main's lock without a wait.
 void SqliteDatabase::begin() {
-  if (chat_.loaded && chat_.unfolded_rows() > kMaxUnfoldedRows) wait_for_fold();
+  if (chat_.loaded) keep_pace_with_fold();
   run("BEGIN");
 }
 void SqliteDatabase::commit() {

@@ -86,12 +86,8 @@ class SqliteDatabase final : public Database {
   // block only after the archive committed all of it, so no chat is ever
   // missing from both; one seen in both is the same chat (dedupe by id).
   static constexpr std::int64_t kFoldRows = 16384;
-  // Per fold transaction: a writer waiting in wait_for_fold() waits for
-  // one of these, about 100 ms of CPU.
+  // Per fold transaction, about 100 ms of CPU.
   static constexpr std::int64_t kMaxFoldRows = kFoldRows;
-  // Beyond this many unfolded chats the writer waits for the fold (begin()),
-  // so a saturated core cannot starve the idle-priority fold for ever.
-  static constexpr std::int64_t kMaxUnfoldedRows = 3 * kFoldRows;
 
   // The writer's view of the log, rebuilt from the tables after a failed
   // transaction (forget()) so it never disagrees with what is stored. Ids
@@ -145,6 +141,7 @@ class SqliteDatabase final : public Database {
   void release_folded_log();
   void wait_for_fold();
   void fold_leftovers();
+  void keep_pace_with_fold();  // begin(): fold_pace.hpp
   void fold_legacy_chat_log();
   void undo_job_chats();
   void open_job_savepoint();  // before a job's first SQL write

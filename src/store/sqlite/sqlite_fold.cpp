@@ -1,8 +1,9 @@
 // SqliteDatabase, the fold: compact(), on the fold thread's own
 // connection, copies the chat log's blocks into the archive in sorted
 // passes (messages, and the packed mailbox and conversation runs of
-// archive_runs.hpp); wait_for_fold() is where a writer far ahead of it
-// waits; at open, fold_leftovers() folds whatever the last run left.
+// archive_runs.hpp); keep_pace_with_fold() is where a writer ahead of it
+// gives it time (fold_pace.hpp); at open, fold_leftovers() folds whatever
+// the last run left.
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -10,6 +11,7 @@
 
 #include "store/sqlite/archive_runs.hpp"
 #include "store/sqlite/chat_block.hpp"
+#include "store/sqlite/fold_pace.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/sqlite/statement.hpp"
 
@@ -128,10 +130,23 @@ bool SqliteDatabase::compact() {
   }
 }
 
-// The fold runs at idle priority; when the core never idles (a saturated
-// server) this is where the writer gives it the time. Each read outside a
-// transaction sees the archive's latest commit. Bounded, so a fold that
-// keeps failing slows chats down but never stops them.
+// Before each batch: gives the fold time when it is behind (fold_pace.hpp).
+void SqliteDatabase::keep_pace_with_fold() {
+  switch (fold_pace(chat_.unfolded_rows(), kFoldRows)) {
+    case FoldPace::go:
+      return;
+    case FoldPace::brake:
+      std::this_thread::sleep_for(kFoldBrake);
+      return;
+    case FoldPace::wait:
+      wait_for_fold();
+      return;
+  }
+}
+
+// Each read outside a transaction sees the archive's latest commit.
+// Bounded, so a fold that keeps failing slows chats down but never stops
+// them.
 void SqliteDatabase::wait_for_fold() {
   constexpr auto kPatience = std::chrono::seconds(2);
   constexpr auto kPoll = std::chrono::milliseconds(1);
@@ -139,7 +154,8 @@ void SqliteDatabase::wait_for_fold() {
   do {
     std::this_thread::sleep_for(kPoll);
     chat_.archived_upto = archived_upto();
-  } while (chat_.unfolded_rows() > kMaxUnfoldedRows && std::chrono::steady_clock::now() < deadline);
+  } while (fold_pace(chat_.unfolded_rows(), kFoldRows) == FoldPace::wait &&
+           std::chrono::steady_clock::now() < deadline);
 }
 
 // A log left by the last run (any size) is folded and released when the
