@@ -79,7 +79,7 @@ class SqliteDatabase final : public Database {
   // archive's mailbox and conversation runs (archive_runs.hpp) in sorted
   // passes of at least kFoldRows, so each hot page is written once per
   // fold (docs/PERFORMANCE.md). The writer then deletes the blocks whose
-  // every chat is folded (release_folded_log).
+  // every chat is folded, a few per commit (release_folded_log).
   //
   // Readers of chats or mailboxes read both places. Order matters: a
   // reader reads the log before the archive, and the writer deletes a
@@ -88,6 +88,10 @@ class SqliteDatabase final : public Database {
   static constexpr std::int64_t kFoldRows = 16384;
   // Per fold transaction, about 100 ms of CPU.
   static constexpr std::int64_t kMaxFoldRows = kFoldRows;
+  // Folded chats leave the log a few blocks per commit, this many chats'
+  // worth (at least one block): an eighth of a fold, so the log is
+  // released well before the next fold ends even at one chat per commit.
+  static constexpr std::int64_t kReleaseRows = kFoldRows / 8;
 
   // The writer's view of the log, rebuilt from the tables after a failed
   // transaction (forget()) so it never disagrees with what is stored. Ids
@@ -139,9 +143,9 @@ class SqliteDatabase final : public Database {
   void fold_blocks(const std::vector<std::string>& blocks, std::int64_t after, std::int64_t upto);
   void insert_runs(std::vector<MailboxEntry>& mailbox, std::vector<ConversationEntry>& conversations);
   void release_folded_log();
+  void keep_pace_with_fold();  // begin(): fold_pace.hpp
   void wait_for_fold();
   void fold_leftovers();
-  void keep_pace_with_fold();  // begin(): fold_pace.hpp
   void fold_legacy_chat_log();
   void undo_job_chats();
   void open_job_savepoint();  // before a job's first SQL write
