@@ -176,6 +176,11 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
         if (batch[i].fail) batch[i].fail(error);
       }
     }
+    try {
+      db->after_batch();
+    } catch (const std::exception& e) {
+      spdlog::warn("storage upkeep failed: {}", e.what());
+    }
     batch.clear();
     completions.clear();
     completed_jobs.clear();
@@ -184,13 +189,18 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
 
 void StorageRunner::maintenance_loop(std::unique_ptr<Database> db) {
   constexpr auto kInterval = std::chrono::milliseconds(500);
+  // While maintain() asks for it (SQLite: the writer's own checkpoint is
+  // near), passes follow closely, so what is left for the writer is small.
+  constexpr auto kSoon = std::chrono::milliseconds(10);
+  auto interval = kInterval;
   for (;;) {
     {
       std::unique_lock lock(maintenance_.mutex);
-      if (maintenance_.ready.wait_for(lock, kInterval, [&] { return maintenance_.stopping; })) return;
+      if (maintenance_.ready.wait_for(lock, interval, [&] { return maintenance_.stopping; })) return;
     }
+    interval = kInterval;
     try {
-      db->maintain();
+      if (db->maintain()) interval = kSoon;
     } catch (const std::exception& e) {
       spdlog::warn("storage maintenance failed: {}", e.what());
     }

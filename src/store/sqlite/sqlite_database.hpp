@@ -48,7 +48,8 @@ class SqliteDatabase final : public Database {
   void savepoint() override;
   void release_savepoint() override;
   void rollback_to_savepoint() override;
-  void maintain() override;
+  bool maintain() override;
+  void after_batch() override;
   bool compact() override;
 
   std::vector<UserRecord> load_users() override;
@@ -157,7 +158,10 @@ class SqliteDatabase final : public Database {
   void run(const char* sql);  // a cached statement with no parameters or rows
   std::int64_t scalar(const char* sql);  // ... with no parameters and one integer
 
+  static int on_wal_commit(void* self, sqlite3* db, const char* schema, int frames);
+
   sqlite3* db_ = nullptr;
+  int main_wal_frames_ = 0;  // main's WAL after this connection's last commit
   std::unique_ptr<Statements> statements_;
   ChatWriteState chat_;
   JobMark job_;

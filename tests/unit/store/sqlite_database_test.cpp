@@ -512,6 +512,58 @@ TEST(SqliteDatabase, FoldedBlocksLeaveTheLogAFewPerCommit) {
   db.commit();
 }
 
+// The writer's commits do not checkpoint main (SQLite's automatic
+// checkpoint ran inside COMMIT, before any ack of the batch); after_batch()
+// does, once the WAL passes 64 MiB, and main's WAL then starts over (and is
+// trimmed to journal_size_limit) at the next commit.
+TEST(SqliteDatabase, WriterCheckpointsMainAfterTheBatchNotInsideCommit) {
+  auto file = temp_db();
+  auto wal = std::filesystem::path(file.string() + "-wal");
+  SqliteDatabase db(file);
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  const std::string body(256 * 1024, 'x');  // 64 pages a chat
+  constexpr int kChats = 320;                // about 80 MiB of WAL
+  for (int i = 0; i < kChats; ++i) {
+    db.begin();
+    db.insert_chat({UserId{1}, UserId{2}, body, std::nullopt, i});
+    db.commit();
+  }
+  constexpr std::uintmax_t kMiB = 1024 * 1024;
+  EXPECT_GT(std::filesystem::file_size(wal), 72 * kMiB);  // never restarted
+  db.after_batch();
+  db.begin();
+  auto next = db.insert_chat({UserId{1}, UserId{2}, "after", std::nullopt, kChats});
+  db.commit();
+  EXPECT_LE(std::filesystem::file_size(wal), 65 * kMiB);  // started over, trimmed
+  EXPECT_EQ(raw(next.id), kChats + 1);
+  EXPECT_EQ(raw(db.last_seq(UserId{2})), kChats + 1);
+}
+
+// From three quarters of the way to the writer's checkpoint, maintain()
+// asks to be called again soon (every 10 ms instead of every 500), so the
+// writer's checkpoint finds little left to copy and sync.
+TEST(SqliteDatabase, MaintenanceAsksForPassesNearTheWritersCheckpoint) {
+  auto file = temp_db();
+  SqliteDatabase db(file);
+  SqliteDatabase maintenance(file);
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  EXPECT_FALSE(maintenance.maintain());
+  const std::string body(256 * 1024, 'x');  // 64 pages a chat
+  for (int i = 0; i < 200; ++i) {           // about 50 MiB of WAL: past 48
+    db.begin();
+    db.insert_chat({UserId{1}, UserId{2}, body, std::nullopt, i});
+    db.commit();
+  }
+  EXPECT_TRUE(maintenance.maintain());
+  db.after_batch();  // the WAL is not past 64 MiB yet: nothing to do
+  db.begin();
+  db.insert_chat({UserId{1}, UserId{2}, "after", std::nullopt, 200});
+  db.commit();  // the pass above copied it all: the WAL starts over here
+  EXPECT_FALSE(maintenance.maintain());
+}
+
 // A log left behind (a stop before the fold) is folded when the database
 // opens again: start-up reads see every chat, and numbering continues.
 TEST(SqliteDatabase, LeftoverChatLogIsFoldedOnOpen) {
