@@ -512,6 +512,28 @@ TEST(SqliteDatabase, FoldedBlocksLeaveTheLogAFewPerCommit) {
   db.commit();
 }
 
+// The fold writes its runs a slice at a time (yielding the core between
+// slices), and a slice never cuts a run: a fold still writes one mailbox
+// run per user and one conversation run per pair.
+TEST(SqliteDatabase, FoldWritesOneRunPerUserAndPairWhateverItsSlices) {
+  auto file = temp_db();
+  auto archive = SqliteDatabase::archive_file(file);
+  SqliteDatabase db(file);
+  SqliteDatabase folder(file);
+  constexpr int kPairs = 300;  // 600 users, about 55 entries each
+  for (int u = 1; u <= 2 * kPairs; ++u) db.ensure_user(UserId{u}, "u" + std::to_string(u), 1);
+  db.begin();
+  for (int i = 0; i < 16384; ++i) {
+    int pair = i % kPairs;
+    db.insert_chat({UserId{2 * pair + 1}, UserId{2 * pair + 2}, "x", std::nullopt, i});
+  }
+  db.commit();
+  EXPECT_TRUE(folder.compact());
+  EXPECT_EQ(count_rows(archive, "mailbox_runs"), 2 * kPairs);
+  EXPECT_EQ(count_rows(archive, "conversation_runs"), kPairs);
+  EXPECT_EQ(mailbox_entries(archive), 2 * 16384);
+}
+
 // The writer's commits do not checkpoint main (SQLite's automatic
 // checkpoint ran inside COMMIT, before any ack of the batch); after_batch()
 // does, once the WAL passes 64 MiB, and main's WAL then starts over (and is
