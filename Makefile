@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= ./data
 
-.PHONY: deps configure build run test bench bench-quick clean
+.PHONY: deps configure build run test bench bench-quick bench-tail clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,6 +30,9 @@ bench: build
 
 bench-quick: build
 	bash bench/scripts/run-bench.sh --quick
+
+bench-tail: build
+	bash bench/scripts/chat-tail.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
