@@ -10,7 +10,7 @@ PORT ?= 8000
 DATA_DIR ?= ./data
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps configure build run test fuzz bench bench-quick clean
+.PHONY: deps configure build run test fuzz bench bench-quick bench-tail clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -36,6 +36,9 @@ bench: build
 
 bench-quick: build
 	bash bench/scripts/run-bench.sh --quick
+
+bench-tail: build
+	bash bench/scripts/chat-tail.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

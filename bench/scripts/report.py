@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import os
+import re
 from collections import defaultdict
 
 SERVERS = ["herald", "fastapi", "node-ws", "uws"]
@@ -299,6 +300,81 @@ def tls_section(path):
     return out + seen + ["```", ""]
 
 
+def chat_tail_section(path):
+    """Issue 9's chat tail (bench/scripts/chat-tail.sh): closed-loop chat at a few
+    messages in flight, Herald and uWebSockets.js back to back, repeated; the
+    median of the repeats with their spread, and how busy other work kept the
+    machine meanwhile."""
+    if not path or not os.path.exists(path):
+        return []
+    runs = [json.loads(line) for line in open(path) if line.strip()]
+    runs = [r for r in runs if r.get("scenario") == "chat"]
+    if not runs:
+        return []
+    labels = []
+    for r in runs:
+        if r["label"] not in labels:
+            labels.append(r["label"])
+    name = lambda label: NAMES.get(label, label)
+    windows = sorted({r["params"]["window"] for r in runs})
+    reps = max(r["params"].get("rep", 1) for r in runs)
+    p = runs[0]["params"]
+    out = ["## Chat tail (issue 9)", "",
+           f"Closed-loop chat, {p['pairs']} sender/receiver pairs, each sender keeping `window` messages in flight, "
+           f"{fmt(p['duration_s'])} s measured after {fmt(p.get('warmup_s', 2))} s of warm-up; Herald persists every "
+           "chat in SQLite before its `ack`, uWebSockets.js keeps chat in memory. Each round runs every server "
+           f"back to back at each window; {reps} rounds. Each cell is the median of the rounds, with the lowest "
+           "and highest in brackets. Delivery latency: send to the recipient's `chat` frame (the `ack` "
+           "latency is within a few microseconds of it). Written by `bench/scripts/chat-tail.sh` from "
+           "`docs/bench/chat_tail.jsonl`.", ""]
+    cells = [("delivered_per_s", "msgs/s"), ("delivery_p50_us", "p50 (us)"), ("delivery_p99_us", "p99 (us)"),
+             ("delivery_p999_us", "p99.9 (us)"), ("delivery_max_us", "max (us)")]
+
+    def median(xs):
+        xs = sorted(xs)
+        n = len(xs)
+        return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+    out += ["| window | server | " + " | ".join(c[1] for c in cells) + " | others' CPU share (CPU 0 / CPU 1) |",
+            "|" + " --- |" * (len(cells) + 3)]
+    loaded = []
+    for w in windows:
+        for label in labels:
+            rs = [r for r in runs if r["label"] == label and r["params"]["window"] == w]
+            if not rs:
+                continue
+            line = [str(w), name(label)]
+            for key, _ in cells:
+                xs = [r["metrics"][key] for r in rs if is_num(r["metrics"].get(key))]
+                line.append(f"{fmt(median(xs))} [{fmt(min(xs))}-{fmt(max(xs))}]" if xs else "-")
+            o0 = [r["metrics"].get("other_cpu0_share", 0) for r in rs]
+            o1 = [r["metrics"].get("other_cpu1_share", 0) for r in rs]
+            line.append(f"{median(o0):.0%} / {median(o1):.0%} (max {max(o0):.0%} / {max(o1):.0%})")
+            out.append("| " + " | ".join(line) + " |")
+            loaded += [r for r in rs if max(r["metrics"].get("other_cpu0_share", 0),
+                                            r["metrics"].get("other_cpu1_share", 0)) > 0.1]
+    out += ["", "Others' CPU share: the CPU time other processes took on the server's CPU (0) and the load "
+            "generator's (1) while the run went on, as a share of its length: this machine is shared, and "
+            "work beside the run slows both the server and the load generator."]
+    if loaded:
+        out += [f"{len(loaded)} of the {len(runs)} runs were taken while other work took more than a tenth "
+                "of a CPU; their figures are slower and their tails longer than on an idle machine."]
+    out += ["", "Commands (each run: a fresh server, then the load generator; `bench/scripts/chat-tail.sh` "
+            "runs them all):", "", "```"]
+    seen = []
+    for r in runs:
+        for key in ("server", "loadgen"):
+            line = r.get("commands", {}).get(key)
+            if line:
+                for pattern, repl in ((r"--port \d+", "--port P"), (r"--server-pid \d+", "--server-pid PID"),
+                                      (r"--data-dir \S+", "--data-dir D"), (r"--(jwt-)?secret \S+", r"--\1secret S"),
+                                      (r"--label \S+ ", "")):
+                    line = re.sub(pattern, repl, line)
+                if line not in seen:
+                    seen.append(line)
+    return out + seen + ["```", ""]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
@@ -306,6 +382,8 @@ def main():
     ap.add_argument("--plots", required=True)
     ap.add_argument("--micro", help="micro_bench JSON output (optional)")
     ap.add_argument("--tls", help="bench/scripts/run-tls.sh JSON output (optional)")
+    ap.add_argument("--chat-tail", help="bench/scripts/chat-tail.sh output (optional; default: chat_tail.jsonl"
+                    " beside --results)")
     a = ap.parse_args()
     runs, commands, skipped, machine, notes = load(a.results)
     os.makedirs(a.plots, exist_ok=True)
@@ -334,6 +412,9 @@ def main():
     md += ["", "Ratios are against the uWebSockets.js peer measured in the same run. What limits each target",
            "that is not met, with the profiles, is in [PERFORMANCE.md](PERFORMANCE.md).", ""]
 
+    tail = a.chat_tail or os.path.join(os.path.dirname(os.path.abspath(a.results)), "chat_tail.jsonl")
+    md += chat_tail_section(tail)
+
     md += ["## Scenarios", ""]
     by = lambda scen, pred=lambda r: True, key=None: {s: pick(runs, s, scen, pred, key) for s in SERVERS}
     md += scenario_table("Idle connections (connect)", {s: idle_run(runs, s) for s in SERVERS}, [
@@ -345,13 +426,16 @@ def main():
     md += scenario_table("Chat, closed loop (max throughput)", by("chat", lambda r: not r["params"].get("rate")), [
         ("delivered_per_s", "delivered msgs/s"), ("delivery_p50_us", "delivery p50 (us)"),
         ("delivery_p99_us", "delivery p99 (us)"), ("delivery_p999_us", "delivery p99.9 (us)"),
+        ("delivery_max_us", "delivery max (us)"),
         ("ack_p50_us", "ack p50 (us)"), ("ack_p99_us", "ack p99 (us)"), ("ack_p999_us", "ack p99.9 (us)"),
+        ("ack_max_us", "ack max (us)"),
         ("server_cpu_us_per_message", "server CPU per delivered msg (us)"), ("server_cpu_util", "server CPU utilisation"),
         ("loadgen_cpu_us_per_message", "load generator CPU per msg (us)"),
         ("loadgen_cpu_util", "load generator CPU utilisation (near 1.0: it was the limit)")])
     md += scenario_table("Chat at half of each server's own max throughput", {s: half_rate_run(runs, s) for s in SERVERS}, [
         ("delivered_per_s", "delivered msgs/s"), ("delivery_p50_us", "delivery p50 (us)"),
         ("delivery_p99_us", "delivery p99 (us)"), ("delivery_p999_us", "delivery p99.9 (us)"),
+        ("delivery_max_us", "delivery max (us)"),
         ("server_cpu_us_per_message", "server CPU per delivered msg (us)")],
         note="Each server is offered half of the rate it reached in its own closed-loop run (so rates differ).")
     fanout_rows = [

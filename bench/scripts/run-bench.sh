@@ -127,7 +127,7 @@ run_case() {
   record "{\"scenario\":\"_command\",\"label\":\"$name\",\"metrics\":{\"server\":$(json_str "$last_server_command"),\"loadgen\":$(json_str "taskset -c $loadgen_cpu herald-loadgen --port P --secret S --server-pid PID --label $name $*")}}"
   taskset -c "$loadgen_cpu" "$loadgen" "${args[@]}" >"$work/last.out" 2>&1
   local rc=$?
-  grep -E '^(== |  .*(_per_s|_p99_us|per_conn|_complete|failed))' "$work/last.out" >&2
+  grep -E '^(== |  .*(_per_s|_p99_us|_p999_us|_max_us|per_conn|_complete|failed))' "$work/last.out" >&2
   [[ $rc -ne 0 ]] && echo "   (run reported failure, rc=$rc)" >&2
   stop_server
   return 0
@@ -239,4 +239,4 @@ echo "bench ($mode) took $(( $(date +%s) - start )) s" >&2
 
 # TLS beside plain comes from bench/scripts/run-tls.sh, run on its own.
 /usr/bin/python3 "$root/bench/scripts/report.py" --results "$results" --out "$root/docs/BENCHMARKS.md" \
-  --plots "$out_dir" --micro "$micro_json" --tls "$out_dir/tls.jsonl"
+  --plots "$out_dir" --micro "$micro_json" --tls "$out_dir/tls.jsonl" --chat-tail "$out_dir/chat_tail.jsonl"

@@ -78,10 +78,16 @@ class Database {
   // Background upkeep on its own connection, called every half second by
   // the StorageRunner's maintenance thread so the writer never pays for it
   // (SQLite: a PASSIVE checkpoint moving WAL pages into the database file,
-  // with the fsyncs it needs). Must not block the writer.
-  virtual void maintain() {}
+  // with the fsyncs it needs). Must not block the writer. Returns true to
+  // be called again soon (SQLite: the writer's own checkpoint is near,
+  // and each pass now leaves it less to do).
+  virtual bool maintain() { return false; }
+  // Upkeep the writer does after a group commit's completions have run,
+  // so no ack waits for it, only the next batch (SQLite: the checkpoint
+  // that lets main's WAL start over, every 64 MiB).
+  virtual void after_batch() {}
   // Background reorganisation on its own connection, called by the
-  // StorageRunner's fold thread, which runs at idle CPU priority (SQLite:
+  // StorageRunner's fold thread, which runs at background priority (SQLite:
   // folding the chat log into the archive). Must not block the writer.
   // Returns true when it did work and more may be waiting (call again at
   // once); false when there was nothing worth doing yet.

@@ -46,12 +46,13 @@ StorageRunner::StorageRunner(const Opener& open, unsigned readers, std::size_t m
   threads_.emplace_back(
       [this, db = std::move(maintenance_db)]() mutable {
         util::name_this_thread("store-maint");
+        if (!util::run_this_thread_in_background()) spdlog::warn("store-maint: could not lower its priority");
         maintenance_loop(std::move(db));
       });
   threads_.emplace_back([this, db = std::move(fold_db)]() mutable {
     util::name_this_thread("store-fold");
     util::reserve_thread_heap();
-    if (!util::run_this_thread_when_idle()) spdlog::warn("store-fold: could not lower its priority");
+    if (!util::run_this_thread_in_background()) spdlog::warn("store-fold: could not lower its priority");
     fold_loop(std::move(db));
   });
 }
@@ -175,6 +176,11 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
         if (batch[i].fail) batch[i].fail(error);
       }
     }
+    try {
+      db->after_batch();
+    } catch (const std::exception& e) {
+      spdlog::warn("storage upkeep failed: {}", e.what());
+    }
     batch.clear();
     completions.clear();
     completed_jobs.clear();
@@ -183,13 +189,18 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
 
 void StorageRunner::maintenance_loop(std::unique_ptr<Database> db) {
   constexpr auto kInterval = std::chrono::milliseconds(500);
+  // While maintain() asks for it (SQLite: the writer's own checkpoint is
+  // near), passes follow closely, so what is left for the writer is small.
+  constexpr auto kSoon = std::chrono::milliseconds(10);
+  auto interval = kInterval;
   for (;;) {
     {
       std::unique_lock lock(maintenance_.mutex);
-      if (maintenance_.ready.wait_for(lock, kInterval, [&] { return maintenance_.stopping; })) return;
+      if (maintenance_.ready.wait_for(lock, interval, [&] { return maintenance_.stopping; })) return;
     }
+    interval = kInterval;
     try {
-      db->maintain();
+      if (db->maintain()) interval = kSoon;
     } catch (const std::exception& e) {
       spdlog::warn("storage maintenance failed: {}", e.what());
     }
@@ -200,7 +211,8 @@ void StorageRunner::fold_loop(std::unique_ptr<Database> db) {
   // How often an idle fold looks for work: a fold needs 16384 new chats,
   // which even 100k chats/s take longer than this to gather. After a
   // failure (disk full, I/O error) it retries less often; the writer goes
-  // on meanwhile, slowed only once the backlog is three folds long.
+  // on meanwhile, slowed only once the backlog is two folds long
+  // (fold_pace.hpp).
   constexpr auto kPoll = std::chrono::milliseconds(100);
   constexpr auto kRetry = std::chrono::seconds(1);
   for (;;) {

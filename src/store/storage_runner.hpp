@@ -9,9 +9,11 @@
 // Reads go to a small pool of reader threads, each with its own connection.
 // A maintenance thread with one more connection calls Database::maintain()
 // every half second (SQLite checkpoints, off the writer's path). A fold
-// thread with one more calls Database::compact() at idle CPU priority
-// (SQLite: the chat log folded into the archive), so that work fills the
-// time the core would otherwise idle instead of stalling the writer.
+// thread with one more calls Database::compact() (SQLite: the chat log
+// folded into the archive). Both run at background priority
+// (util::run_this_thread_in_background): they get their share of the core
+// in slices between a connection's work, instead of none while the core
+// is busy and then all of it while the writer waits for them.
 #include <atomic>
 #include <condition_variable>
 #include <deque>

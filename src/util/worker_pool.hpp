@@ -19,11 +19,13 @@ namespace herald::util {
 // Names the calling thread (threads of one process are told apart in
 // top -H, ps -L and perf by these names).
 void name_this_thread(const std::string& name);
-// Moves the calling thread to SCHED_IDLE: it runs only when no other thread
-// wants the CPU, so background work (the chat fold) never delays a
-// connection's. Returns false when the kernel refused (the thread then
-// keeps its normal priority).
-bool run_this_thread_when_idle();
+// Moves the calling thread to SCHED_BATCH: it gets its fair share of the
+// CPU, but its own wake-ups never preempt another thread, so background
+// work (the chat fold, checkpoints) yields to a connection's at each turn.
+// (SCHED_IDLE, tried first, starved the fold whenever the core was busy,
+// and the work it had to do then came out of the writer in one piece.)
+// Returns false when the kernel refused (the thread keeps its priority).
+bool run_this_thread_in_background();
 
 class WorkerPool {
  public:

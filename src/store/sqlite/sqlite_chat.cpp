@@ -167,22 +167,25 @@ void SqliteDatabase::undo_job_chats() {
   }
 }
 
-// Deletes the blocks whose every chat the archive has. Runs in the
-// writer's transaction at commit.
+// Deletes the oldest blocks whose every chat the archive has, about
+// kReleaseRows chats' worth per commit. Runs in the writer's transaction at
+// commit. Releasing a whole fold at once made the commit after each fold
+// 5-10 ms long (a few hundred rows and their overflow pages): every ack
+// of that batch, and every chat arriving meanwhile, waited for it.
 void SqliteDatabase::release_folded_log() {
   if (!chat_.loaded) return;
-  // A fold needs kFoldRows unfolded chats, so a shorter log has none: the
-  // archive is only asked (one index seek) once the log is that long.
-  if (chat_.next_message_id - chat_.first_log_id() >= kFoldRows) {
-    chat_.archived_upto = archived_upto();
-  }
+  // A fold needs kFoldRows unfolded chats, so with fewer none has run
+  // since the last look: the archive is only asked (one index seek) then.
+  if (chat_.unfolded_rows() >= kFoldRows) chat_.archived_upto = archived_upto();
   chat_.pending.released_upto(chat_.archived_upto, chat_.next_message_id - 1);
-  if (chat_.blocks.empty() || chat_.blocks.front().second > chat_.archived_upto) return;
-  std::int64_t upto = 0;
-  while (!chat_.blocks.empty() && chat_.blocks.front().second <= chat_.archived_upto) {
+  std::int64_t upto = 0, released = 0;
+  while (!chat_.blocks.empty() && chat_.blocks.front().second <= chat_.archived_upto &&
+         released < kReleaseRows) {
+    released += chat_.blocks.front().second - chat_.blocks.front().first + 1;
     upto = chat_.blocks.front().second;
     chat_.blocks.pop_front();
   }
+  if (released == 0) return;
   statements_->get("DELETE FROM main.chat_blocks WHERE last_id <= ?1").bind(1, upto).run();
 }
 

@@ -118,19 +118,17 @@ SqliteDatabase::SqliteDatabase(const std::filesystem::path& file, Durability dur
   try {
     // WAL + synchronous=NORMAL: a commit is durable against a process crash;
     // group commit (StorageRunner) amortises the fsync at checkpoint.
-    // A larger page cache keeps hot index pages in memory. Checkpoints: the
-    // StorageRunner's maintenance thread runs PASSIVE ones every half second
-    // (maintain()), copying WAL pages to the database files off the
-    // writer's path; the writer's own checkpoint comes only every 16384
-    // pages (64 MiB) and so has little left to copy. It completes (no other
-    // writer), so the WAL restarts there and stays bounded;
-    // journal_size_limit trims the file. (Checkpointing every 1000 pages
-    // inside the writer stalled pending acks on fsync: the chat run left a
-    // fifth of the core idle.)
+    // A larger page cache keeps hot index pages in memory. Checkpoints are
+    // in sqlite_wal.cpp: the maintenance thread's every half second, the
+    // writer's own every 64 MiB of WAL, after its batch's acks (the hook
+    // below replaces SQLite's automatic checkpoint). (Checkpointing every
+    // 1000 pages inside the writer stalled pending acks on fsync: the chat
+    // run left a fifth of the core idle.) journal_size_limit trims a WAL
+    // that has started over.
     exec(db_,
          "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-         " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;"
-         " PRAGMA journal_size_limit=67108864;");
+         " PRAGMA cache_size=-65536; PRAGMA journal_size_limit=67108864;");
+    sqlite3_wal_hook(db_, &SqliteDatabase::on_wal_commit, this);
     attach_archive(archive_file(file));
     if (durability == Durability::full) exec(db_, "PRAGMA synchronous=FULL; PRAGMA archive.synchronous=FULL;");
     migrate();
@@ -157,16 +155,6 @@ void SqliteDatabase::attach_archive(const std::filesystem::path& file) {
   exec(db_,
        "PRAGMA archive.synchronous=NORMAL; PRAGMA archive.cache_size=-65536;"
        " PRAGMA archive.journal_size_limit=67108864;");
-}
-
-void SqliteDatabase::maintain() {
-  int log_frames = 0, checkpointed = 0;
-  // A null schema name checkpoints every attached file: main and archive.
-  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                     &checkpointed);
-  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-    throw StorageError(std::string("checkpoint: ") + sqlite3_errmsg(db_));
-  }
 }
 
 SqliteDatabase::~SqliteDatabase() {
@@ -214,7 +202,7 @@ void SqliteDatabase::run(const char* sql) { statements_->get(sql).run(); }
 // lock too, and the fold holds that one. The writer is main's only writer,
 // so its first write takes main's lock without a wait.
 void SqliteDatabase::begin() {
-  if (chat_.loaded && chat_.unfolded_rows() > kMaxUnfoldedRows) wait_for_fold();
+  if (chat_.loaded) keep_pace_with_fold();
   run("BEGIN");
 }
 void SqliteDatabase::commit() {

@@ -48,7 +48,8 @@ class SqliteDatabase final : public Database {
   void savepoint() override;
   void release_savepoint() override;
   void rollback_to_savepoint() override;
-  void maintain() override;
+  bool maintain() override;
+  void after_batch() override;
   bool compact() override;
 
   std::vector<UserRecord> load_users() override;
@@ -79,19 +80,19 @@ class SqliteDatabase final : public Database {
   // archive's mailbox and conversation runs (archive_runs.hpp) in sorted
   // passes of at least kFoldRows, so each hot page is written once per
   // fold (docs/PERFORMANCE.md). The writer then deletes the blocks whose
-  // every chat is folded (release_folded_log).
+  // every chat is folded, a few per commit (release_folded_log).
   //
   // Readers of chats or mailboxes read both places. Order matters: a
   // reader reads the log before the archive, and the writer deletes a
   // block only after the archive committed all of it, so no chat is ever
   // missing from both; one seen in both is the same chat (dedupe by id).
   static constexpr std::int64_t kFoldRows = 16384;
-  // Per fold transaction: a writer waiting in wait_for_fold() waits for
-  // one of these, about 100 ms of CPU.
+  // Per fold transaction, about 100 ms of CPU.
   static constexpr std::int64_t kMaxFoldRows = kFoldRows;
-  // Beyond this many unfolded chats the writer waits for the fold (begin()),
-  // so a saturated core cannot starve the idle-priority fold for ever.
-  static constexpr std::int64_t kMaxUnfoldedRows = 3 * kFoldRows;
+  // Folded chats leave the log a few blocks per commit, this many chats'
+  // worth (at least one block): an eighth of a fold, so the log is
+  // released well before the next fold ends even at one chat per commit.
+  static constexpr std::int64_t kReleaseRows = kFoldRows / 8;
 
   // The writer's view of the log, rebuilt from the tables after a failed
   // transaction (forget()) so it never disagrees with what is stored. Ids
@@ -139,9 +140,11 @@ class SqliteDatabase final : public Database {
   std::int64_t archived_upto();
   std::int64_t newest_log_id();
   void write_block();
-  void fold_log_range(std::int64_t after, std::int64_t upto);
+  std::vector<std::string> read_log_blocks(std::int64_t after, std::int64_t upto);
+  void fold_blocks(const std::vector<std::string>& blocks, std::int64_t after, std::int64_t upto);
   void insert_runs(std::vector<MailboxEntry>& mailbox, std::vector<ConversationEntry>& conversations);
   void release_folded_log();
+  void keep_pace_with_fold();  // begin(): fold_pace.hpp
   void wait_for_fold();
   void fold_leftovers();
   void fold_legacy_chat_log();
@@ -155,7 +158,10 @@ class SqliteDatabase final : public Database {
   void run(const char* sql);  // a cached statement with no parameters or rows
   std::int64_t scalar(const char* sql);  // ... with no parameters and one integer
 
+  static int on_wal_commit(void* self, sqlite3* db, const char* schema, int frames);
+
   sqlite3* db_ = nullptr;
+  int main_wal_frames_ = 0;  // main's WAL after this connection's last commit
   std::unique_ptr<Statements> statements_;
   ChatWriteState chat_;
   JobMark job_;

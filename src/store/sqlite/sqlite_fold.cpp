@@ -1,15 +1,18 @@
 // SqliteDatabase, the fold: compact(), on the fold thread's own
 // connection, copies the chat log's blocks into the archive in sorted
 // passes (messages, and the packed mailbox and conversation runs of
-// archive_runs.hpp); wait_for_fold() is where a writer far ahead of it
-// waits; at open, fold_leftovers() folds whatever the last run left.
+// archive_runs.hpp); keep_pace_with_fold() is where a writer ahead of it
+// gives it time (fold_pace.hpp); at open, fold_leftovers() folds whatever
+// the last run left.
 #include <algorithm>
 #include <chrono>
+#include <span>
 #include <thread>
 #include <tuple>
 
 #include "store/sqlite/archive_runs.hpp"
 #include "store/sqlite/chat_block.hpp"
+#include "store/sqlite/fold_pace.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/sqlite/statement.hpp"
 
@@ -24,17 +27,58 @@ bool by_key(const MailboxEntry& a, const MailboxEntry& b) {
 bool by_key(const ConversationEntry& a, const ConversationEntry& b) {
   return std::tie(a.user_lo, a.user_hi, a.message_id) < std::tie(b.user_lo, b.user_hi, b.message_id);
 }
+// Entries that belong to one run (archive_runs.hpp).
+bool same_run(const MailboxEntry& a, const MailboxEntry& b) { return a.user == b.user; }
+bool same_run(const ConversationEntry& a, const ConversationEntry& b) {
+  return a.user_lo == b.user_lo && a.user_hi == b.user_hi;
+}
+
+// The fold gives up the core every so often (std::this_thread::yield):
+// the kernel ends a thread's slice only at a tick (4 ms here), so a worker
+// or the writer that became ready while the fold ran waited for the tick,
+// while after a yield it runs at once. 64 rows, or the runs of about 512
+// entries, are a few hundred microseconds of fold; the yields cost under
+// 1% of it (none when nothing else wants the core).
+constexpr std::int64_t kYieldEveryRows = 64;
+constexpr std::size_t kYieldEveryEntries = 512;
+
+// Calls insert() on consecutive slices of `sorted`, about
+// kYieldEveryEntries each and ending where the key changes (so no run is
+// cut in two), yielding after each.
+template <class Entry, class Insert>
+void insert_in_slices(const std::vector<Entry>& sorted, Insert insert) {
+  std::span<const Entry> rest(sorted);
+  while (!rest.empty()) {
+    std::size_t end = std::min(rest.size(), kYieldEveryEntries);
+    while (end < rest.size() && same_run(rest[end - 1], rest[end])) ++end;
+    insert(rest.first(end));
+    rest = rest.subspan(end);
+    std::this_thread::yield();
+  }
+}
 }  // namespace
 
-// Copies log chats with ids in (after, upto] into the archive. Ids ascend
-// with the blocks, so messages grows at its end; each user's new mailbox
-// entries and each conversation's new ids become one run (archive_runs.hpp).
-// Runs inside the caller's transaction, which writes only the archive.
-void SqliteDatabase::fold_log_range(std::int64_t after, std::int64_t upto) {
+// The records of the log blocks that hold chats with ids in (after, upto],
+// copied out (a block's records, oldest first). Blocks never change once
+// stored, and the writer deletes none of these before the archive has all
+// of them, so the copy stays true after the read ends.
+std::vector<std::string> SqliteDatabase::read_log_blocks(std::int64_t after, std::int64_t upto) {
   Statement& blocks = statements_->get(
       "SELECT records FROM main.chat_blocks WHERE last_id > ?1 AND first_id <= ?2"
       " ORDER BY last_id");
   blocks.bind(1, after).bind(2, upto);
+  std::vector<std::string> records;
+  while (blocks.step()) records.emplace_back(blocks.column_blob(0));
+  return records;
+}
+
+// Copies the chats with ids in (after, upto] of `blocks` into the archive.
+// Ids ascend with the blocks, so messages grows at its end; each user's new
+// mailbox entries and each conversation's new ids become one run
+// (archive_runs.hpp). Runs inside the caller's transaction, which writes
+// only the archive.
+void SqliteDatabase::fold_blocks(const std::vector<std::string>& blocks, std::int64_t after,
+                                 std::int64_t upto) {
   Statement& message = statements_->get(
       "INSERT INTO archive.messages (id, from_user_id, to_user_id, body, client_msg_id,"
       " created_at, sender_seq, recipient_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -43,8 +87,9 @@ void SqliteDatabase::fold_log_range(std::int64_t after, std::int64_t upto) {
   std::size_t expected = static_cast<std::size_t>(std::max<std::int64_t>(0, upto - after));
   mailbox.reserve(2 * expected);
   conversations.reserve(expected);
-  while (blocks.step()) {
-    ChatBlockReader reader(blocks.column_blob(0));
+  std::int64_t rows = 0;
+  for (const std::string& block : blocks) {
+    ChatBlockReader reader(block);
     ChatRecord r;
     while (reader.next(r)) {
       if (r.id <= after || r.id > upto) continue;
@@ -61,6 +106,7 @@ void SqliteDatabase::fold_log_range(std::int64_t after, std::int64_t upto) {
       mailbox.push_back({r.from, r.sender_seq, kMailboxChat, r.id, r.created_at});
       mailbox.push_back({r.to, r.recipient_seq, kMailboxChat, r.id, r.created_at});
       conversations.push_back({std::min(r.from, r.to), std::max(r.from, r.to), r.id});
+      if (++rows % kYieldEveryRows == 0) std::this_thread::yield();
     }
   }
   insert_runs(mailbox, conversations);
@@ -71,27 +117,48 @@ void SqliteDatabase::insert_runs(std::vector<MailboxEntry>& mailbox,
                                  std::vector<ConversationEntry>& conversations) {
   std::sort(mailbox.begin(), mailbox.end(), [](auto& a, auto& b) { return by_key(a, b); });
   std::sort(conversations.begin(), conversations.end(), [](auto& a, auto& b) { return by_key(a, b); });
-  insert_mailbox_runs(statements_->get("INSERT INTO archive.mailbox_runs (user_id, last_seq, first_seq,"
-                                       " entries) VALUES (?1, ?2, ?3, ?4)"),
-                      mailbox);
-  insert_conversation_runs(statements_->get("INSERT INTO archive.conversation_runs (user_lo, user_hi,"
-                                            " last_id, first_id, ids) VALUES (?1, ?2, ?3, ?4, ?5)"),
-                           conversations);
+  Statement& mailbox_run = statements_->get(
+      "INSERT INTO archive.mailbox_runs (user_id, last_seq, first_seq, entries) VALUES (?1, ?2, ?3, ?4)");
+  insert_in_slices(mailbox, [&](std::span<const MailboxEntry> slice) {
+    insert_mailbox_runs(mailbox_run, slice);
+  });
+  Statement& conversation_run = statements_->get(
+      "INSERT INTO archive.conversation_runs (user_lo, user_hi, last_id, first_id, ids)"
+      " VALUES (?1, ?2, ?3, ?4, ?5)");
+  insert_in_slices(conversations, [&](std::span<const ConversationEntry> slice) {
+    insert_conversation_runs(conversation_run, slice);
+  });
 }
 
 bool SqliteDatabase::compact() {
-  // Deferred: the reads take no lock, and the first insert takes only the
-  // archive's write lock, never main's (the writer's).
+  // Two transactions. The first reads what to fold and copies its blocks
+  // out of main; the second writes only the archive. A fold that read main
+  // while writing (a hundred milliseconds and more) held a snapshot of main
+  // all that time, so main's WAL could not start over and grew until the
+  // writer checkpointed it inside a commit (docs/PERFORMANCE.md, chat tail).
+  // Both are deferred: the reads take no lock, and the first insert takes
+  // only the archive's write lock, never main's (the writer's).
+  std::int64_t after = 0, upto = 0;
+  std::vector<std::string> blocks;
   run("BEGIN");
   try {
-    std::int64_t after = archived_upto();
+    after = archived_upto();
     std::int64_t newest = newest_log_id();
-    if (newest - after < kFoldRows) {
-      run("COMMIT");
-      return false;
+    if (newest - after >= kFoldRows) {
+      upto = std::min(newest, after + kMaxFoldRows);
+      blocks = read_log_blocks(after, upto);
     }
-    std::int64_t upto = std::min(newest, after + kMaxFoldRows);
-    fold_log_range(after, upto);
+    run("COMMIT");
+  } catch (...) {
+    rollback();
+    throw;
+  }
+  if (blocks.empty()) return false;
+  run("BEGIN");
+  try {
+    // The fold is the archive's only writer, so nothing moved meanwhile;
+    // were it otherwise, folding again would break the archive's ids.
+    if (archived_upto() == after) fold_blocks(blocks, after, upto);
     run("COMMIT");
     return true;
   } catch (...) {
@@ -100,10 +167,23 @@ bool SqliteDatabase::compact() {
   }
 }
 
-// The fold runs at idle priority; when the core never idles (a saturated
-// server) this is where the writer gives it the time. Each read outside a
-// transaction sees the archive's latest commit. Bounded, so a fold that
-// keeps failing slows chats down but never stops them.
+// Before each batch: gives the fold time when it is behind (fold_pace.hpp).
+void SqliteDatabase::keep_pace_with_fold() {
+  switch (fold_pace(chat_.unfolded_rows(), kFoldRows)) {
+    case FoldPace::go:
+      return;
+    case FoldPace::brake:
+      std::this_thread::sleep_for(kFoldBrake);
+      return;
+    case FoldPace::wait:
+      wait_for_fold();
+      return;
+  }
+}
+
+// Each read outside a transaction sees the archive's latest commit.
+// Bounded, so a fold that keeps failing slows chats down but never stops
+// them.
 void SqliteDatabase::wait_for_fold() {
   constexpr auto kPatience = std::chrono::seconds(2);
   constexpr auto kPoll = std::chrono::milliseconds(1);
@@ -111,7 +191,8 @@ void SqliteDatabase::wait_for_fold() {
   do {
     std::this_thread::sleep_for(kPoll);
     chat_.archived_upto = archived_upto();
-  } while (chat_.unfolded_rows() > kMaxUnfoldedRows && std::chrono::steady_clock::now() < deadline);
+  } while (fold_pace(chat_.unfolded_rows(), kFoldRows) == FoldPace::wait &&
+           std::chrono::steady_clock::now() < deadline);
 }
 
 // A log left by the last run (any size) is folded and released when the
@@ -122,7 +203,8 @@ void SqliteDatabase::fold_leftovers() {
   if (newest_log_id() == 0) return;
   run("BEGIN");
   try {
-    fold_log_range(archived_upto(), newest_log_id());
+    std::int64_t after = archived_upto(), upto = newest_log_id();
+    fold_blocks(read_log_blocks(after, upto), after, upto);
     run("COMMIT");
   } catch (...) {
     rollback();

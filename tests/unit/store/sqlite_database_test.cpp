@@ -441,15 +441,15 @@ TEST(SqliteDatabase, FailedFoldLosesNothingAndIsRetried) {
   db.commit();
 }
 
-// With no fold running, a writer past kMaxUnfoldedRows waits for one, but
-// only so long: chats slow down, they never stop.
+// With no fold running, a writer more than four folds ahead waits for
+// one, but only so long: chats slow down, they never stop (fold_pace.hpp).
 TEST(SqliteDatabase, WriterWaitsForTheFoldBoundedly) {
   auto file = temp_db();
   SqliteDatabase db(file);
   SqliteDatabase folder(file);  // opened first: an open folds any log it finds
   db.ensure_user(UserId{1}, "a", 1);
   db.ensure_user(UserId{2}, "b", 1);
-  constexpr int kUnfolded = 3 * 16384 + 1;
+  constexpr int kUnfolded = 4 * 16384 + 1;
   db.begin();
   for (int i = 0; i < kUnfolded; ++i) db.insert_chat({UserId{1}, UserId{2}, "x", std::nullopt, i});
   db.commit();
@@ -462,10 +462,128 @@ TEST(SqliteDatabase, WriterWaitsForTheFoldBoundedly) {
 
   EXPECT_TRUE(folder.compact());  // 16384 of them
   started = std::chrono::steady_clock::now();
-  db.begin();  // back under the limit: no wait
+  db.begin();  // back under the limit: a pause at most, no wait
   waited = std::chrono::steady_clock::now() - started;
   db.commit();
   EXPECT_LT(waited, std::chrono::seconds(1));
+}
+
+// After a fold the writer releases the folded blocks oldest first, an
+// eighth of a fold's chats per commit, not all in the commit after the
+// fold (that commit took 5-10 ms, and every ack of its batch waited).
+// Idempotency holds for released chats: the archive answers for them.
+TEST(SqliteDatabase, FoldedBlocksLeaveTheLogAFewPerCommit) {
+  auto file = temp_db();
+  SqliteDatabase db(file);
+  SqliteDatabase folder(file);
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  constexpr int kBlocks = 64, kPerBlock = 256;  // one fold's worth
+  for (int b = 0; b < kBlocks; ++b) {
+    db.begin();
+    for (int i = 0; i < kPerBlock; ++i) {
+      int n = b * kPerBlock + i;
+      db.insert_chat({UserId{1}, UserId{2}, "x", "k" + std::to_string(n), n});
+    }
+    db.commit();
+  }
+  EXPECT_TRUE(folder.compact());
+  std::int64_t in_log = log_chats(file);
+  EXPECT_EQ(in_log, kBlocks * kPerBlock);
+  int commits = 0;
+  while (in_log > 0 && commits < 100) {
+    db.begin();
+    db.set_last_seen(UserId{1}, commits);
+    db.commit();
+    ++commits;
+    std::int64_t now = log_chats(file);
+    EXPECT_GT(in_log - now, 0);
+    EXPECT_LE(in_log - now, 16384 / 8);
+    EXPECT_EQ(query_int(file, "SELECT min(first_id) FROM chat_blocks WHERE first_id > 0"),
+              now > 0 ? kBlocks * kPerBlock - now + 1 : 0);
+    in_log = now;
+  }
+  EXPECT_EQ(commits, 8);
+  db.begin();
+  EXPECT_TRUE(db.insert_chat({UserId{1}, UserId{2}, "x", std::string("k0"), 0}).duplicate);
+  EXPECT_TRUE(db.insert_chat({UserId{1}, UserId{2}, "x", std::string("k16383"), 0}).duplicate);
+  EXPECT_EQ(raw(db.insert_chat({UserId{1}, UserId{2}, "x", std::string("new"), 0}).id),
+            kBlocks * kPerBlock + 1);
+  db.commit();
+}
+
+// The fold writes its runs a slice at a time (yielding the core between
+// slices), and a slice never cuts a run: a fold still writes one mailbox
+// run per user and one conversation run per pair.
+TEST(SqliteDatabase, FoldWritesOneRunPerUserAndPairWhateverItsSlices) {
+  auto file = temp_db();
+  auto archive = SqliteDatabase::archive_file(file);
+  SqliteDatabase db(file);
+  SqliteDatabase folder(file);
+  constexpr int kPairs = 300;  // 600 users, about 55 entries each
+  for (int u = 1; u <= 2 * kPairs; ++u) db.ensure_user(UserId{u}, "u" + std::to_string(u), 1);
+  db.begin();
+  for (int i = 0; i < 16384; ++i) {
+    int pair = i % kPairs;
+    db.insert_chat({UserId{2 * pair + 1}, UserId{2 * pair + 2}, "x", std::nullopt, i});
+  }
+  db.commit();
+  EXPECT_TRUE(folder.compact());
+  EXPECT_EQ(count_rows(archive, "mailbox_runs"), 2 * kPairs);
+  EXPECT_EQ(count_rows(archive, "conversation_runs"), kPairs);
+  EXPECT_EQ(mailbox_entries(archive), 2 * 16384);
+}
+
+// The writer's commits do not checkpoint main (SQLite's automatic
+// checkpoint ran inside COMMIT, before any ack of the batch); after_batch()
+// does, once the WAL passes 64 MiB, and main's WAL then starts over (and is
+// trimmed to journal_size_limit) at the next commit.
+TEST(SqliteDatabase, WriterCheckpointsMainAfterTheBatchNotInsideCommit) {
+  auto file = temp_db();
+  auto wal = std::filesystem::path(file.string() + "-wal");
+  SqliteDatabase db(file);
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  const std::string body(256 * 1024, 'x');  // 64 pages a chat
+  constexpr int kChats = 320;                // about 80 MiB of WAL
+  for (int i = 0; i < kChats; ++i) {
+    db.begin();
+    db.insert_chat({UserId{1}, UserId{2}, body, std::nullopt, i});
+    db.commit();
+  }
+  constexpr std::uintmax_t kMiB = 1024 * 1024;
+  EXPECT_GT(std::filesystem::file_size(wal), 72 * kMiB);  // never restarted
+  db.after_batch();
+  db.begin();
+  auto next = db.insert_chat({UserId{1}, UserId{2}, "after", std::nullopt, kChats});
+  db.commit();
+  EXPECT_LE(std::filesystem::file_size(wal), 65 * kMiB);  // started over, trimmed
+  EXPECT_EQ(raw(next.id), kChats + 1);
+  EXPECT_EQ(raw(db.last_seq(UserId{2})), kChats + 1);
+}
+
+// From three quarters of the way to the writer's checkpoint, maintain()
+// asks to be called again soon (every 10 ms instead of every 500), so the
+// writer's checkpoint finds little left to copy and sync.
+TEST(SqliteDatabase, MaintenanceAsksForPassesNearTheWritersCheckpoint) {
+  auto file = temp_db();
+  SqliteDatabase db(file);
+  SqliteDatabase maintenance(file);
+  db.ensure_user(UserId{1}, "a", 1);
+  db.ensure_user(UserId{2}, "b", 1);
+  EXPECT_FALSE(maintenance.maintain());
+  const std::string body(256 * 1024, 'x');  // 64 pages a chat
+  for (int i = 0; i < 200; ++i) {           // about 50 MiB of WAL: past 48
+    db.begin();
+    db.insert_chat({UserId{1}, UserId{2}, body, std::nullopt, i});
+    db.commit();
+  }
+  EXPECT_TRUE(maintenance.maintain());
+  db.after_batch();  // the WAL is not past 64 MiB yet: nothing to do
+  db.begin();
+  db.insert_chat({UserId{1}, UserId{2}, "after", std::nullopt, 200});
+  db.commit();  // the pass above copied it all: the WAL starts over here
+  EXPECT_FALSE(maintenance.maintain());
 }
 
 // A log left behind (a stop before the fold) is folded when the database
