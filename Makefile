@@ -26,7 +26,7 @@ run: configure
 	$(BUILD_DIR)/herald serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j 1 --timeout 900
+	cd $(BUILD_DIR) && ctest --output-on-failure -j 1 --timeout 1500
 
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh
