@@ -67,17 +67,18 @@ TEST(WorkerPool, PostFromTheWorkerItselfRunsLaterNotInline) {
   EXPECT_EQ(f.get(), (std::vector<int>{1, 2}));
 }
 
-// The fold thread's priority: SCHED_IDLE, which any thread may choose for
-// itself (lowering needs no privilege), and which other threads keep.
-TEST(ThreadPriority, RunWhenIdleMovesOnlyTheCallingThread) {
+// The background threads' priority (the fold, checkpoints): SCHED_BATCH,
+// which any thread may choose for itself (it needs no privilege), and which
+// other threads keep.
+TEST(ThreadPriority, BackgroundMovesOnlyTheCallingThread) {
   int policy_inside = -1;
   bool lowered = false;
   std::thread t([&] {
-    lowered = herald::util::run_this_thread_when_idle();
+    lowered = herald::util::run_this_thread_in_background();
     policy_inside = ::sched_getscheduler(0);
   });
   t.join();
   EXPECT_TRUE(lowered);
-  EXPECT_EQ(policy_inside, SCHED_IDLE);
-  EXPECT_NE(::sched_getscheduler(0), SCHED_IDLE);
+  EXPECT_EQ(policy_inside, SCHED_BATCH);
+  EXPECT_NE(::sched_getscheduler(0), SCHED_BATCH);
 }
