@@ -304,6 +304,11 @@ def chat_tail_section(path):
     out += ["", "Others' CPU share: the CPU time other processes took on the server's CPU (0) and the load "
             "generator's (1) while the run went on, as a share of its length: this machine is shared, and "
             "work beside the run slows both the server and the load generator."]
+    short = [r for r in runs if r["metrics"].get("pairs_ready") != r["params"]["pairs"]]
+    if short:
+        out += [f"**{len(short)} runs had fewer pairs connected than asked** (" +
+                ", ".join(f"{name(r['label'])} window {r['params']['window']}: {r['metrics'].get('pairs_ready')}"
+                          for r in short) + "); their figures are not comparable."]
     if loaded:
         out += [f"{len(loaded)} of the {len(runs)} runs were taken while other work took more than a tenth "
                 "of a CPU; their figures are slower and their tails longer than on an idle machine."]
