@@ -263,7 +263,8 @@ def chat_tail_section(path):
     for r in runs:
         if r["label"] not in labels:
             labels.append(r["label"])
-    name = lambda label: NAMES.get(label, label)
+    # Another Herald build measured in the same rounds (chat-tail.sh --also herald-<rev>=PATH).
+    name = lambda label: NAMES.get(label) or (f"Herald {label[7:]}" if label.startswith("herald-") else label)
     windows = sorted({r["params"]["window"] for r in runs})
     reps = max(r["params"].get("rep", 1) for r in runs)
     p = runs[0]["params"]
@@ -271,10 +272,11 @@ def chat_tail_section(path):
            f"Closed-loop chat, {p['pairs']} sender/receiver pairs, each sender keeping `window` messages in flight, "
            f"{fmt(p['duration_s'])} s measured after {fmt(p.get('warmup_s', 2))} s of warm-up; Herald persists every "
            "chat in SQLite before its `ack`, uWebSockets.js keeps chat in memory. Each round runs every server "
-           f"back to back at each window; {reps} rounds. Each cell is the median of the rounds, with the lowest "
-           "and highest in brackets. Delivery latency: send to the recipient's `chat` frame (the `ack` "
-           "latency is within a few microseconds of it). Written by `bench/scripts/chat-tail.sh` from "
-           "`docs/bench/chat_tail.jsonl`.", ""]
+           f"back to back at each window; {reps} rounds (`runs`: those that completed). Each cell is the median of "
+           "the runs, with the lowest and highest in brackets. Delivery latency: send to the recipient's `chat` frame (the `ack` "
+           "latency is within a few microseconds of it). A row \"Herald <rev>\" is another build of Herald "
+           "(`chat-tail.sh --also herald-<rev>=PATH`) in the same rounds, such as the code before a change. "
+           "Written by `bench/scripts/chat-tail.sh` from `docs/bench/chat_tail.jsonl`.", ""]
     cells = [("delivered_per_s", "msgs/s"), ("delivery_p50_us", "p50 (us)"), ("delivery_p99_us", "p99 (us)"),
              ("delivery_p999_us", "p99.9 (us)"), ("delivery_max_us", "max (us)")]
 
@@ -283,15 +285,15 @@ def chat_tail_section(path):
         n = len(xs)
         return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
 
-    out += ["| window | server | " + " | ".join(c[1] for c in cells) + " | others' CPU share (CPU 0 / CPU 1) |",
-            "|" + " --- |" * (len(cells) + 3)]
+    out += ["| window | server | runs | " + " | ".join(c[1] for c in cells) + " | others' CPU share (CPU 0 / CPU 1) |",
+            "|" + " --- |" * (len(cells) + 4)]
     loaded = []
     for w in windows:
         for label in labels:
             rs = [r for r in runs if r["label"] == label and r["params"]["window"] == w]
             if not rs:
                 continue
-            line = [str(w), name(label)]
+            line = [str(w), name(label), str(len(rs))]
             for key, _ in cells:
                 xs = [r["metrics"][key] for r in rs if is_num(r["metrics"].get(key))]
                 line.append(f"{fmt(median(xs))} [{fmt(min(xs))}-{fmt(max(xs))}]" if xs else "-")
