@@ -65,7 +65,8 @@ server_command() {  # label data_dir
   case "$1" in
     uws) echo "$root/bench/peers/run-peer.sh uws --port $port --secret $secret --audience followers" ;;
     *) echo "$bin serve --port $port --data-dir $2 --jwt-secret $secret --presence-audience followers" \
-            "--workers 1 --rate-limit 1000000 --rate-burst 1000000 --log-level warn" ;;
+            "--workers 1 --rate-limit 1000000 --rate-burst 1000000 --max-connections-per-address 0" \
+            "--log-level warn" ;;
   esac
 }
 
@@ -122,6 +123,9 @@ run["metrics"]["other_cpu0_share"] = max(0.0, busy[0] - server) / elapsed
 run["metrics"]["other_cpu1_share"] = max(0.0, busy[1] - loadgen) / elapsed
 run["metrics"]["loadavg_at_end"] = float(sys.argv[10])
 run["commands"] = {"server": sys.argv[8], "loadgen": sys.argv[9]}
+if run["metrics"].get("pairs_ready") != run["params"]["pairs"]:
+    print(f"!! {run['label']}: only {run['metrics'].get('pairs_ready')} of {run['params']['pairs']} pairs connected"
+          f" (ended by: {run['metrics'].get('ended_by_server')})", file=sys.stderr)
 print(json.dumps(run))
 PY
   grep -E '^  (delivered_per_s|delivery_p(50|99|999)_us|delivery_max_us) ' "$work/last.out" |

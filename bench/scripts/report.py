@@ -315,7 +315,8 @@ def chat_tail_section(path):
     for r in runs:
         if r["label"] not in labels:
             labels.append(r["label"])
-    name = lambda label: NAMES.get(label, label)
+    # Another Herald build measured in the same rounds (chat-tail.sh --also herald-<rev>=PATH).
+    name = lambda label: NAMES.get(label) or (f"Herald {label[7:]}" if label.startswith("herald-") else label)
     windows = sorted({r["params"]["window"] for r in runs})
     reps = max(r["params"].get("rep", 1) for r in runs)
     p = runs[0]["params"]
@@ -323,10 +324,11 @@ def chat_tail_section(path):
            f"Closed-loop chat, {p['pairs']} sender/receiver pairs, each sender keeping `window` messages in flight, "
            f"{fmt(p['duration_s'])} s measured after {fmt(p.get('warmup_s', 2))} s of warm-up; Herald persists every "
            "chat in SQLite before its `ack`, uWebSockets.js keeps chat in memory. Each round runs every server "
-           f"back to back at each window; {reps} rounds. Each cell is the median of the rounds, with the lowest "
-           "and highest in brackets. Delivery latency: send to the recipient's `chat` frame (the `ack` "
-           "latency is within a few microseconds of it). Written by `bench/scripts/chat-tail.sh` from "
-           "`docs/bench/chat_tail.jsonl`.", ""]
+           f"back to back at each window; {reps} rounds (`runs`: those that completed). Each cell is the median of "
+           "the runs, with the lowest and highest in brackets. Delivery latency: send to the recipient's `chat` frame (the `ack` "
+           "latency is within a few microseconds of it). A row \"Herald <rev>\" is another build of Herald "
+           "(`chat-tail.sh --also herald-<rev>=PATH`) in the same rounds, such as the code before a change. "
+           "Written by `bench/scripts/chat-tail.sh` from `docs/bench/chat_tail.jsonl`.", ""]
     cells = [("delivered_per_s", "msgs/s"), ("delivery_p50_us", "p50 (us)"), ("delivery_p99_us", "p99 (us)"),
              ("delivery_p999_us", "p99.9 (us)"), ("delivery_max_us", "max (us)")]
 
@@ -335,15 +337,15 @@ def chat_tail_section(path):
         n = len(xs)
         return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
 
-    out += ["| window | server | " + " | ".join(c[1] for c in cells) + " | others' CPU share (CPU 0 / CPU 1) |",
-            "|" + " --- |" * (len(cells) + 3)]
+    out += ["| window | server | runs | " + " | ".join(c[1] for c in cells) + " | others' CPU share (CPU 0 / CPU 1) |",
+            "|" + " --- |" * (len(cells) + 4)]
     loaded = []
     for w in windows:
         for label in labels:
             rs = [r for r in runs if r["label"] == label and r["params"]["window"] == w]
             if not rs:
                 continue
-            line = [str(w), name(label)]
+            line = [str(w), name(label), str(len(rs))]
             for key, _ in cells:
                 xs = [r["metrics"][key] for r in rs if is_num(r["metrics"].get(key))]
                 line.append(f"{fmt(median(xs))} [{fmt(min(xs))}-{fmt(max(xs))}]" if xs else "-")
@@ -356,6 +358,11 @@ def chat_tail_section(path):
     out += ["", "Others' CPU share: the CPU time other processes took on the server's CPU (0) and the load "
             "generator's (1) while the run went on, as a share of its length: this machine is shared, and "
             "work beside the run slows both the server and the load generator."]
+    short = [r for r in runs if r["metrics"].get("pairs_ready") != r["params"]["pairs"]]
+    if short:
+        out += [f"**{len(short)} runs had fewer pairs connected than asked** (" +
+                ", ".join(f"{name(r['label'])} window {r['params']['window']}: {r['metrics'].get('pairs_ready')}"
+                          for r in short) + "); their figures are not comparable."]
     if loaded:
         out += [f"{len(loaded)} of the {len(runs)} runs were taken while other work took more than a tenth "
                 "of a CPU; their figures are slower and their tails longer than on an idle machine."]

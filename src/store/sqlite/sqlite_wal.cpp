@@ -28,8 +28,9 @@
 namespace herald::store::sqlite {
 
 namespace {
-// 64 MiB of 4 KiB pages: the writer's checkpoint comes every few seconds
-// at full chat rate and has only the last half second's frames to copy.
+// 64 MiB of 4 KiB pages: at full chat rate the writer's checkpoint comes
+// every few seconds; from kWalRestartNear on the maintenance passes keep
+// what it has to copy and sync to the last few milliseconds of frames.
 constexpr int kWalRestartFrames = 16384;
 constexpr int kWalRestartNear = kWalRestartFrames / 4 * 3;
 }  // namespace

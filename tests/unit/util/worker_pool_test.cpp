@@ -67,9 +67,10 @@ TEST(WorkerPool, PostFromTheWorkerItselfRunsLaterNotInline) {
   EXPECT_EQ(f.get(), (std::vector<int>{1, 2}));
 }
 
-// The fold and maintenance threads' priority: SCHED_BATCH, which any thread
-// may choose for itself (it needs no privilege), and which other threads keep.
-TEST(ThreadPriority, RunInBackgroundMovesOnlyTheCallingThread) {
+// The background threads' priority (the fold, checkpoints): SCHED_BATCH,
+// which any thread may choose for itself (it needs no privilege), and which
+// other threads keep.
+TEST(ThreadPriority, BackgroundMovesOnlyTheCallingThread) {
   int policy_inside = -1;
   bool lowered = false;
   std::thread t([&] {
