@@ -30,6 +30,11 @@ struct Target {
   // delivered in number order, and only to connections whose `connected`
   // snapshot came before it.
   std::uint64_t presence_seq = 0;
+  // A mailbox event's seq in the recipient's mailbox (PROTOCOL.md 4.3; 0 =
+  // not one): a connection gets each seq once, after its replay, in order.
+  // Mailbox events are published from the storage writer's thread in commit
+  // order, which is seq order for each user.
+  std::uint64_t mailbox_seq = 0;
 
   static Target to_user(UserId u, std::string_view type, ConnectionId except = {}) {
     Target t;

@@ -21,18 +21,25 @@ namespace detail {
 template <class F>
 using ResultOf = std::invoke_result_t<F, Database&>;
 
-template <class F>
-auto run_async(StorageRunner& runner, bool is_write, F fn)
+struct NoHook {
+  template <class R>
+  void operator()(const R&) const {}
+};
+
+template <class F, class Hook = NoHook>
+auto run_async(StorageRunner& runner, bool is_write, F fn, Hook committed = {})
     -> boost::asio::awaitable<ResultOf<F>> {
   using R = ResultOf<F>;
   return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
                                      void(std::exception_ptr, R)>(
-      [&runner, is_write, fn = std::move(fn)](auto handler) mutable {
+      [&runner, is_write, fn = std::move(fn), committed = std::move(committed)](auto handler) mutable {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         StorageJob job;
-        job.work = [fn = std::move(fn), shared](Database& db) -> std::function<void()> {
+        job.work = [fn = std::move(fn), committed = std::move(committed),
+                    shared](Database& db) mutable -> std::function<void()> {
           auto result = std::make_shared<R>(fn(db));
-          return [shared, result] {
+          return [shared, result, committed = std::move(committed)] {
+            committed(*result);
             auto ex = boost::asio::get_associated_executor(*shared);
             boost::asio::post(ex, [shared, result]() mutable {
               std::move (*shared)(std::exception_ptr{}, std::move(*result));
@@ -61,6 +68,16 @@ auto read(StorageRunner& runner, F fn) {
 template <class F>
 auto write(StorageRunner& runner, F fn) {
   return detail::run_async(runner, true, std::move(fn));
+}
+
+// A write whose outcome must reach connections in commit order, such as a
+// mailbox event (PROTOCOL.md 4.3: each connection gets a user's events in
+// seq order). `committed(result)` runs on the writer thread right after the
+// commit, before the coroutine resumes: writes publish there in the order
+// they committed, and one thread's posts to a worker keep their order.
+template <class F, class Committed>
+auto write(StorageRunner& runner, F fn, Committed committed) {
+  return detail::run_async(runner, true, std::move(fn), std::move(committed));
 }
 
 }  // namespace herald::store

@@ -27,6 +27,9 @@ struct UserRecord {
   // UserDirectory loads it); afterwards UserDirectory holds the live value,
   // and Database::last_seq() the stored one.
   Seq last_seq{};
+  // The mailbox seq when the user's last connection closed: a connection
+  // without `since` replays what came after it (the offline queue, 4.3).
+  Seq mailbox_mark{};
 };
 
 struct AccountRecord {

@@ -13,7 +13,7 @@
 
 namespace herald::store::sqlite {
 
-inline constexpr std::array<std::string_view, 6> kMigrations = {
+inline constexpr std::array<std::string_view, 7> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -121,6 +121,57 @@ ALTER TABLE refresh_tokens ADD COLUMN family TEXT;
 ALTER TABLE refresh_tokens ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX refresh_tokens_family ON refresh_tokens(family) WHERE family IS NOT NULL;
 CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);
+)sql",
+    // 7: the rest of the seed's backend (PROTOCOL.md 4.3, 6.3, 6.4).
+    // users.mailbox_mark: the user's mailbox seq when their last connection
+    // closed; a connection without `since` is replayed what came after it
+    // (the offline queue). Notifications are per-recipient rows carrying
+    // their mailbox seq (a reader replays them by (user_id, seq) beside the
+    // chats), with a partial index for the unread ones. Posts, likes and
+    // comments exist to raise the seed's notifications.
+    R"sql(
+ALTER TABLE users ADD COLUMN mailbox_mark INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE notifications (
+  id         INTEGER PRIMARY KEY,
+  user_id    INTEGER NOT NULL,   -- the recipient
+  seq        INTEGER NOT NULL,   -- in the recipient's mailbox
+  type       TEXT NOT NULL,
+  title      TEXT NOT NULL,
+  message    TEXT NOT NULL,
+  data       TEXT NOT NULL,      -- a JSON object, as given
+  link       TEXT,
+  read       INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL    -- unix ms
+);
+CREATE INDEX notifications_user ON notifications(user_id, id);
+CREATE UNIQUE INDEX notifications_user_seq ON notifications(user_id, seq);
+CREATE INDEX notifications_unread ON notifications(user_id, id) WHERE read = 0;
+
+CREATE TABLE posts (
+  id         INTEGER PRIMARY KEY,
+  author_id  INTEGER NOT NULL,
+  content    TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX posts_author ON posts(author_id, id);
+
+CREATE TABLE post_likes (
+  post_id    INTEGER NOT NULL,
+  user_id    INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (post_id, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE comments (
+  id         INTEGER PRIMARY KEY,
+  post_id    INTEGER NOT NULL,
+  author_id  INTEGER NOT NULL,
+  parent_id  INTEGER,            -- the comment this one answers
+  content    TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX comments_post ON comments(post_id, id);
 )sql",
 };
 

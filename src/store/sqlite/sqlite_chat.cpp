@@ -60,22 +60,42 @@ void SqliteDatabase::load_chat_state() {
   chat_.archived_upto = archived_upto();
   std::int64_t newest = chat_.blocks.empty() ? 0 : chat_.blocks.back().second;
   chat_.next_message_id = std::max(newest, chat_.archived_upto) + 1;
-  // Users with a chat in the log got their latest seq above; for anyone
-  // else the archive's mailbox key answers (next_seq).
+  // Users with a chat in the log got their latest chat seq above; a
+  // notification may have taken a later one (one index seek each). For
+  // anyone else stored_last_seq answers (next_seq).
+  for (auto& [user, seq] : chat_.last_seq) seq = std::max(seq, last_notification_seq(user));
   chat_.loaded = true;
+}
+
+std::int64_t SqliteDatabase::last_notification_seq(std::int64_t user) {
+  Statement& st =
+      statements_->get("SELECT coalesce(max(seq), 0) FROM main.notifications WHERE user_id = ?1");
+  st.bind(1, user);
+  st.step();
+  std::int64_t seq = st.column_int(0);
+  st.reset();
+  return seq;
+}
+
+// The latest seq of a user with no chat in the log: the archive's mailbox
+// runs (every folded chat) and the notifications, by their keys.
+std::int64_t SqliteDatabase::stored_last_seq(std::int64_t user) {
+  Statement& st =
+      statements_->get("SELECT coalesce(max(last_seq), 0) FROM archive.mailbox_runs WHERE user_id = ?1");
+  st.bind(1, user);
+  st.step();
+  std::int64_t seq = st.column_int(0);
+  st.reset();
+  return std::max(seq, last_notification_seq(user));
 }
 
 Seq SqliteDatabase::next_seq(UserId user) {
   auto it = chat_.last_seq.find(raw(user));
   if (it == chat_.last_seq.end()) {
-    // Not in the log when the state was loaded, so the archive holds their
-    // latest seq (a block leaves the log only once the archive has it).
-    Statement& st =
-        statements_->get("SELECT coalesce(max(last_seq), 0) FROM archive.mailbox_runs WHERE user_id = ?1");
-    st.bind(1, raw(user));
-    st.step();
-    it = chat_.last_seq.emplace(raw(user), st.column_int(0)).first;
-    st.reset();
+    // Not in the log when the state was loaded, so the archive and the
+    // notifications hold their latest seq (a block leaves the log only
+    // once the archive has it).
+    it = chat_.last_seq.emplace(raw(user), stored_last_seq(raw(user))).first;
   }
   chat_.seq_undo.emplace_back(raw(user), it->second);
   return Seq{++it->second};
@@ -206,13 +226,7 @@ Seq SqliteDatabase::last_seq(UserId user) {
       if (r.to == raw(user)) latest = std::max(latest, r.recipient_seq);
     }
   }
-  Statement& archived =
-      statements_->get("SELECT coalesce(max(last_seq), 0) FROM archive.mailbox_runs WHERE user_id = ?1");
-  archived.bind(1, raw(user));
-  archived.step();
-  latest = std::max(latest, archived.column_int(0));
-  archived.reset();
-  return Seq{latest};
+  return Seq{std::max(latest, stored_last_seq(raw(user)))};
 }
 
 }  // namespace herald::store::sqlite

@@ -27,7 +27,9 @@ constexpr const char* kUserColumns =
     "SELECT id, username, created_at, last_seen,"
     " (SELECT COUNT(*) FROM follows WHERE followee_id = users.id),"
     " (SELECT COUNT(*) FROM follows WHERE follower_id = users.id),"
-    " (SELECT coalesce(max(last_seq), 0) FROM archive.mailbox_runs WHERE user_id = users.id)"
+    " max((SELECT coalesce(max(last_seq), 0) FROM archive.mailbox_runs WHERE user_id = users.id),"
+    "     (SELECT coalesce(max(seq), 0) FROM main.notifications WHERE user_id = users.id)),"
+    " mailbox_mark"
     " FROM users";
 
 UserRecord read_user(const Statement& st) {
@@ -39,6 +41,7 @@ UserRecord read_user(const Statement& st) {
   u.followers_count = st.column_int(4);
   u.following_count = st.column_int(5);
   u.last_seq = Seq{st.column_int(6)};
+  u.mailbox_mark = Seq{st.column_int(7)};
   return u;
 }
 

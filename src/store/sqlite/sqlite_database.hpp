@@ -134,7 +134,11 @@ class SqliteDatabase final : public Database {
     std::size_t seq_undo = 0;
   };
 
+  // Allocates the user's next mailbox seq in the writer's transaction
+  // (chats and notifications share the counter; PROTOCOL.md 4.3).
   Seq next_seq(UserId user);
+  std::int64_t last_notification_seq(std::int64_t user);
+  std::int64_t stored_last_seq(std::int64_t user);
   void load_chat_state();
   void note_stored_block(std::string_view records, std::int64_t first_id, std::int64_t last_id);
   std::int64_t archived_upto();
