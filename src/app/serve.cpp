@@ -178,9 +178,9 @@ int serve(const Settings& settings) {
       {settings.typing_rate_per_s, settings.typing_burst}});
   realtime::Delivery delivery(workers, registry, broadcast_timing(settings));
   cluster::LocalBroker broker(delivery);
-  realtime::RunnerStores stores(storage);
+  realtime::RunnerStores stores(storage, settings.retention_events, settings.retention_days);
   realtime::Hub hub(hub_options(settings), workers, verifier, directory, registry, delivery, broker,
-                    stores, stores);
+                    stores, stores, stores);
 
   util::metrics().set_gauge_source(
       [&registry] { return static_cast<double>(registry.connection_count()); },

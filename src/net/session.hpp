@@ -67,6 +67,8 @@ class Session {
   // Start the closing handshake with this code. Idempotent: the first wins.
   virtual void close(CloseCode code, std::string_view reason) = 0;
   virtual bool is_open() const = 0;
+  // Frames queued and not yet written (a replay paces itself by it).
+  virtual std::size_t queued_messages() const { return 0; }
 };
 
 // Receives what arrives on one session. Returned by SessionHandler::on_open.

@@ -78,6 +78,7 @@ class WsConnection final : public Session, public std::enable_shared_from_this<W
   SendResult send(const Frame& frame) override;
   void close(CloseCode code, std::string_view reason) override;
   bool is_open() const override { return !closing_; }
+  std::size_t queued_messages() const override { return queue_.size(); }
 
   // For the worker's heartbeat sweep: pings, heartbeat timeout, close
   // deadline. Returns false once the connection is finished.

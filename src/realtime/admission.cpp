@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "auth/jwt.hpp"
 #include "protocol/server_messages.hpp"
 #include "realtime/connection.hpp"
+#include "realtime/mailbox_replay.hpp"
 #include "realtime/ports.hpp"
 #include "realtime/presence_flow.hpp"
 #include "realtime/presence_registry.hpp"
@@ -35,7 +38,7 @@ void Admission::open(const std::shared_ptr<Connection>& c, const net::UpgradeInf
                 : known          ? known->username
                                  : "user" + std::to_string(raw(c->user));
   if (!known) remember_new_user(c->user, c->username);
-  admit(c);
+  admit(c, info.since);
 }
 
 // First sight of a user (PROTOCOL.md 1: any valid token's user exists).
@@ -50,7 +53,18 @@ void Admission::remember_new_user(UserId user, const std::string& username) {
   users_.remember_user(user, username, now_ms);
 }
 
-void Admission::admit(const std::shared_ptr<Connection>& c) {
+namespace {
+// `since`: a seq, a non-negative integer. nullopt when absent or malformed
+// (a malformed one is answered with `resync: true`).
+std::optional<std::uint64_t> parse_since(const std::string& since) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(since.data(), since.data() + since.size(), value);
+  if (since.empty() || ec != std::errc() || end != since.data() + since.size()) return std::nullopt;
+  return value;
+}
+}  // namespace
+
+void Admission::admit(const std::shared_ptr<Connection>& c, const std::string& since) {
   auto attach = registry_.attach(c->user, c->worker(), options_.max_connections_per_user);
   if (!attach.accepted) {
     c->close(net::CloseCode::too_many_connections, "too many connections");
@@ -66,7 +80,11 @@ void Admission::admit(const std::shared_ptr<Connection>& c) {
   c->presence_from = snapshot.seq;
   std::int64_t now_ms = util::unix_ms_now();
   directory_.set_last_seen(c->user, now_ms);
+  // Read after the attach: a mailbox event published before it has its
+  // seq in here (the seq is advanced first), and every later one reaches
+  // this connection.
   auto entry = directory_.find(c->user);
+  std::uint64_t last_seq = entry ? raw(entry->last_seq) : 0;
 
   protocol::ConnectedInfo welcome;
   welcome.username = c->username;
@@ -76,10 +94,25 @@ void Admission::admit(const std::shared_ptr<Connection>& c) {
   welcome.server_time = util::iso8601_from_unix_ms(now_ms);
   welcome.heartbeat_interval = options_.heartbeat_interval_s;
   welcome.unread_notifications = 0;
-  welcome.last_seq = entry ? raw(entry->last_seq) : 0;
-  c->send(net::make_frame(protocol::connected(welcome)), "connected");
+  welcome.last_seq = static_cast<std::int64_t>(last_seq);
+
+  // What to replay (PROTOCOL.md 4.3): after `since` when given; else, for
+  // a user who had no open connection, the offline queue (after the mark
+  // their last connection left); else nothing (their other connections
+  // have had every event).
+  auto after = parse_since(since);
+  if (!since.empty() && !after) welcome.resync = true;
+  if (!after && since.empty() && attach.became_online && entry) after = raw(entry->mailbox_mark);
   spdlog::info("ws connected user={} conn={} worker={}", raw(c->user), to_string(c->id()),
                c->worker());
+  if (after && *after < last_seq) {
+    replay_.start(c, Seq{static_cast<std::int64_t>(*after)}, welcome);
+  } else {
+    // A `since` beyond this mailbox's last seq is not this mailbox's: resync.
+    if (after && *after > last_seq) welcome.resync = true;
+    c->mailbox_seq = last_seq;
+    c->send(net::make_frame(protocol::connected(welcome)), "connected");
+  }
 
   // The status broadcast runs after the welcome is queued: the newcomer
   // never waits behind the fan-out (PROTOCOL.md 5, "Cost").
@@ -91,12 +124,19 @@ void Admission::close(Connection& c, std::uint16_t code) {
   spdlog::info("ws disconnected user={} conn={} code={}", raw(c.user), to_string(c.id()), code);
   typing_.stop_typing(c);
   c.attached = false;
+  // Before the detach: a connection opened once this one is gone finds
+  // the offline queue starting after what this one had.
+  // Not from a connection cut short: one mid-replay, or one closed 4010
+  // whose queued events were dropped (its client is owed them).
+  if (!c.holding() && code != static_cast<std::uint16_t>(net::CloseCode::slow_consumer))
+    directory_.raise_mailbox_mark(c.user, Seq{static_cast<std::int64_t>(c.mailbox_seq)});
   auto detach = registry_.detach(c.user, c.worker());
   tables_.remove(c);
   if (!detach.last_connection) return;
   std::int64_t now_ms = util::unix_ms_now();
   directory_.set_last_seen(c.user, now_ms);
   users_.remember_last_seen(c.user, now_ms);
+  if (auto entry = directory_.find(c.user)) users_.remember_mailbox_mark(c.user, entry->mailbox_mark);
   if (detach.was_visible) presence_.announce_status(c.user, false, detach.seq);
 }
 

@@ -5,8 +5,9 @@
 // Open: verify the token (missing or invalid 4001, expired 4003; the
 // handshake has completed so browsers see the code), learn a first-seen
 // user (PROTOCOL.md 1), attach to the registry (beyond the per-user cap
-// 4009), send `connected` with a presence snapshot, then announce the user
-// online when this is their first connection. Close: switch off its typing
+// 4009), send `connected` with a presence snapshot (after a mailbox replay
+// when there is one to send, 4.3: mailbox_replay.hpp), then announce the
+// user online when this is their first connection. Close: switch off its typing
 // indicators, detach, keep last_seen, and announce the user offline when
 // their last visible connection went.
 #include <cstdint>
@@ -23,6 +24,7 @@ namespace herald::realtime {
 
 class Connection;
 class ConnectionTables;
+class MailboxReplay;
 class PresenceFlow;
 class PresenceRegistry;
 class TypingFlow;
@@ -38,7 +40,7 @@ class Admission {
  public:
   Admission(AdmissionOptions options, const auth::JwtVerifier& verifier, UserDirectory& directory,
             PresenceRegistry& registry, ConnectionTables& tables, UserStore& users,
-            PresenceFlow& presence, TypingFlow& typing)
+            PresenceFlow& presence, TypingFlow& typing, MailboxReplay& replay)
       : options_(options),
         verifier_(verifier),
         directory_(directory),
@@ -46,7 +48,8 @@ class Admission {
         tables_(tables),
         users_(users),
         presence_(presence),
-        typing_(typing) {}
+        typing_(typing),
+        replay_(replay) {}
 
   // On the connection's worker, right after the handshake.
   void open(const std::shared_ptr<Connection>& c, const net::UpgradeInfo& info);
@@ -55,7 +58,7 @@ class Admission {
 
  private:
   void remember_new_user(UserId user, const std::string& username);
-  void admit(const std::shared_ptr<Connection>& c);
+  void admit(const std::shared_ptr<Connection>& c, const std::string& since);
 
   AdmissionOptions options_;
   const auth::JwtVerifier& verifier_;
@@ -65,6 +68,7 @@ class Admission {
   UserStore& users_;
   PresenceFlow& presence_;
   TypingFlow& typing_;
+  MailboxReplay& replay_;
 };
 
 }  // namespace herald::realtime

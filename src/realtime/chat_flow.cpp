@@ -24,12 +24,16 @@ void ChatFlow::send(Connection& c, const protocol::ChatSend& m) {
   store::ChatInsert chat{c.user, m.to_user_id, m.message, m.client_msg_id, util::unix_ms_now()};
   auto self = c.shared_from_this();
   unsigned worker = c.worker();
-  // Both callbacks run on the storage thread: they only hand the outcome to
-  // the sender's worker, where the frames are built and delivered (the
-  // storage thread is the serial part of the chat path; a recipient on the
-  // same worker is then reached without another cross-thread post).
-  auto on_stored = [this, self, worker, chat](const store::ChatInsertResult& result) {
-    posts_.post(worker, [this, self, chat, result] { stored(*self, chat, result); });
+  // Both callbacks run on the storage writer's thread. The `chat` events are
+  // published from there, in commit order, which is each user's seq order:
+  // every connection then gets a user's mailbox events in seq order
+  // (PROTOCOL.md 4.3; a resume by the highest seq seen misses nothing). The
+  // ack is posted to the sender's worker from the same thread, so it too
+  // keeps its place among that worker's mailbox events.
+  auto on_stored = [this, self, worker, chat, username = c.username, conn = c.id()](
+                       const store::ChatInsertResult& result) {
+    publish(chat, username, conn, result);
+    posts_.post(worker, [self, chat, result] { acknowledge(*self, chat, result); });
   };
   auto on_failed = [this, self, worker, ref = m.client_msg_id](const std::string& error) {
     spdlog::error("chat store failed user={}: {}", raw(self->user), error);
@@ -43,22 +47,34 @@ void ChatFlow::send(Connection& c, const protocol::ChatSend& m) {
   store_.store_chat(std::move(chat), std::move(on_stored), std::move(on_failed));
 }
 
-void ChatFlow::stored(Connection& sender, const store::ChatInsert& chat,
-                      const store::ChatInsertResult& result) {
+void ChatFlow::publish(const store::ChatInsert& chat, const std::string& sender_name,
+                       ConnectionId sender_connection, const store::ChatInsertResult& result) {
+  if (result.duplicate) return;  // delivered the first time
   directory_.advance_seq(chat.from, result.sender_seq);
   directory_.advance_seq(chat.to, result.recipient_seq);
   std::string now = util::iso8601_now();
-  if (sender.open()) {
-    sender.send(net::make_frame(protocol::ack(chat.client_msg_id, result.id, result.sender_seq, now)),
-                "ack");
-  }
-  if (result.duplicate) return;
-  protocol::ChatEvent event{result.recipient_seq, result.id, chat.from, sender.username,
+  protocol::ChatEvent event{result.recipient_seq, result.id, chat.from, sender_name,
                             chat.to, chat.text, util::iso8601_from_unix_ms(result.created_at_ms)};
-  broker_.publish(cluster::Target::to_user(chat.to, "chat"), net::make_frame(protocol::chat(event, now)));
+  auto to_recipient = cluster::Target::to_user(chat.to, "chat");
+  to_recipient.mailbox_seq = raw(result.recipient_seq);
+  broker_.publish(to_recipient, net::make_frame(protocol::chat(event, now)));
   event.seq = result.sender_seq;
-  broker_.publish(cluster::Target::to_user(chat.from, "chat", sender.id()),
-                  net::make_frame(protocol::chat(event, now)));
+  // The sending connection gets the ack instead.
+  auto to_sender = cluster::Target::to_user(chat.from, "chat", sender_connection);
+  to_sender.mailbox_seq = raw(result.sender_seq);
+  broker_.publish(to_sender, net::make_frame(protocol::chat(event, now)));
+}
+
+void ChatFlow::acknowledge(Connection& sender, const store::ChatInsert& chat,
+                           const store::ChatInsertResult& result) {
+  if (!sender.open()) return;
+  auto frame = net::make_frame(
+      protocol::ack(chat.client_msg_id, result.id, result.sender_seq, util::iso8601_now()));
+  if (result.duplicate) {
+    sender.send(frame, "ack");  // the first message's seq, long since sent
+  } else {
+    sender.send_ack(raw(result.sender_seq), frame);
+  }
 }
 
 }  // namespace herald::realtime

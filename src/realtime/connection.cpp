@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "protocol/server_messages.hpp"
 #include "realtime/ports.hpp"
 #include "util/clock.hpp"
@@ -20,7 +23,95 @@ void Connection::on_closed(std::uint16_t code) {
   posts_.post(worker(), [self, code] { self->events_.on_closed(*self, code); });
 }
 
+namespace {
+// A replay keeps at most this many frames in the socket's queue, then
+// waits for it to drain (PROTOCOL.md 7: the queue closes 4010 at 1,000).
+constexpr std::size_t kPumpHighWater = 256;
+constexpr std::chrono::milliseconds kPumpRetry{2};
+// Live frames a connection holds while its replay is read; beyond, it is a
+// slow consumer (4010) and resumes with `since` later.
+constexpr std::size_t kMaxHeldLive = 4096;
+}  // namespace
+
 net::SendResult Connection::send(const cluster::SharedFrame& frame, std::string_view type) {
+  if (holding_) {
+    queue_held(Outgoing{frame, type});
+    return net::SendResult::queued;
+  }
+  return transmit(frame, type);
+}
+
+void Connection::send_mailbox(std::uint64_t seq, const cluster::SharedFrame& frame,
+                              std::string_view type) {
+  if (holding_) {
+    queue_held(Outgoing{frame, type, seq});
+    return;
+  }
+  emit(Outgoing{frame, type, seq});
+}
+
+void Connection::send_ack(std::uint64_t seq, const cluster::SharedFrame& frame) {
+  if (holding_) {
+    queue_held(Outgoing{frame, "ack", seq, true});
+    return;
+  }
+  emit(Outgoing{frame, "ack", seq, true});
+}
+
+void Connection::queue_held(Outgoing out) {
+  if (++held_live_ > kMaxHeldLive) {
+    if (open()) {
+      util::metrics().send_queue_drop();
+      spdlog::warn("slow consumer closed during replay user={} conn={}", raw(user), to_string(id()));
+      close(net::CloseCode::slow_consumer, "slow consumer");
+    }
+    pending_.clear();
+    return;
+  }
+  pending_.push_back(std::move(out));
+}
+
+// One frame out, unless it is a mailbox event this connection has had.
+void Connection::emit(const Outgoing& out) {
+  if (out.seq != 0 && !out.ack) {
+    if (out.seq <= mailbox_seq) return;
+    mailbox_seq = out.seq;
+  } else if (out.ack) {
+    mailbox_seq = std::max(mailbox_seq, out.seq);
+  }
+  transmit(out.frame, out.type);
+}
+
+void Connection::release(std::vector<Outgoing> first) {
+  pending_.insert(pending_.begin(), std::make_move_iterator(first.begin()),
+                  std::make_move_iterator(first.end()));
+  held_live_ = 0;
+  pump();
+}
+
+void Connection::pump() {
+  pump_scheduled_ = false;
+  while (!pending_.empty()) {
+    if (!open()) {
+      pending_.clear();
+      break;
+    }
+    if (session_->queued_messages() >= kPumpHighWater) {
+      if (!pump_scheduled_) {
+        pump_scheduled_ = true;
+        auto self = shared_from_this();
+        posts_.post_after(worker(), kPumpRetry, [self] { self->pump(); });
+      }
+      return;
+    }
+    Outgoing out = std::move(pending_.front());
+    pending_.pop_front();
+    emit(out);
+  }
+  holding_ = false;
+}
+
+net::SendResult Connection::transmit(const cluster::SharedFrame& frame, std::string_view type) {
   auto result = session_->send(frame);
   if (result == net::SendResult::queued) {
     util::metrics().message_out(type);

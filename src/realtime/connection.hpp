@@ -5,6 +5,7 @@
 // member is touched only from that thread, so nothing here is locked.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,7 +52,33 @@ class Connection final : public net::SessionObserver,
   void on_closed(std::uint16_t code) override;
 
   // Sends one frame, counting it; on overflow the session closes with 4010.
+  // While the connection holds its output (a replay is being read), the
+  // frame waits its turn instead (and `queued` is returned).
   net::SendResult send(const cluster::SharedFrame& frame, std::string_view type);
+
+  // Mailbox events (PROTOCOL.md 4.3) carry the seq they have in this user's
+  // mailbox; a connection sends each seq at most once, in order: one it has
+  // sent already (in its replay) is skipped. They reach the worker in seq
+  // order (published from the storage writer in commit order).
+  void send_mailbox(std::uint64_t seq, const cluster::SharedFrame& frame, std::string_view type);
+  // An `ack` carries the sender's seq of the acknowledged chat; it is never
+  // skipped (a chat may be in the replay and still need its ack).
+  void send_ack(std::uint64_t seq, const cluster::SharedFrame& frame);
+  // Replay: hold() before anything is sent; release(first) sends `first`
+  // (`connected`, then the replayed events), then everything that arrived
+  // meanwhile, in order, skipping mailbox seqs already sent, at the pace the
+  // socket drains (a 10,000-event replay would overflow the send queue).
+  struct Outgoing {
+    cluster::SharedFrame frame;
+    std::string_view type;  // a literal
+    std::uint64_t seq = 0;  // mailbox seq; 0: not a mailbox event
+    bool ack = false;
+  };
+  void hold() { holding_ = true; }
+  bool holding() const { return holding_; }
+  void release(std::vector<Outgoing> first);
+  // The highest mailbox seq sent (or known to the client at `connected`).
+  std::uint64_t mailbox_seq = 0;
   // An `error` frame (PROTOCOL.md 3); `ref` echoes the client_msg_id.
   void send_error(protocol::ErrorCode code, std::string_view message,
                   const std::optional<std::string>& ref = std::nullopt);
@@ -74,9 +101,18 @@ class Connection final : public net::SessionObserver,
   std::vector<TypingIndicator> typing;
 
  private:
+  net::SendResult transmit(const cluster::SharedFrame& frame, std::string_view type);
+  void emit(const Outgoing& out);
+  void queue_held(Outgoing out);
+  void pump();
+
   ConnectionEvents& events_;
   WorkerPosts& posts_;
   std::shared_ptr<net::Session> session_;
+  bool holding_ = false;
+  bool pump_scheduled_ = false;
+  std::deque<Outgoing> pending_;  // while holding: in send order
+  std::size_t held_live_ = 0;     // of them, frames that arrived while holding
 };
 
 }  // namespace herald::realtime

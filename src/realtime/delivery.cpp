@@ -28,6 +28,14 @@ unsigned Delivery::worker_count() const { return workers_.size(); }
 
 void Delivery::post(unsigned worker, std::function<void()> fn) { workers_.post(worker, std::move(fn)); }
 
+void Delivery::post_after(unsigned worker, std::chrono::milliseconds delay,
+                          std::function<void()> fn) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(workers_.context(worker), delay);
+  timer->async_wait([timer, fn = std::move(fn)](boost::system::error_code ec) {
+    if (!ec) fn();
+  });
+}
+
 void Delivery::add(const std::shared_ptr<Connection>& c) { hubs_[c->worker()]->add(c); }
 void Delivery::remove(Connection& c) { hubs_[c.worker()]->remove(c); }
 void Delivery::subscribe(Connection& c, const std::string& context) {

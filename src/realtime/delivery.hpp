@@ -56,6 +56,8 @@ class Delivery final : public cluster::LocalDelivery,
   void unsubscribe(Connection& c, const std::string& context) override;
   // WorkerPosts
   void post(unsigned worker, std::function<void()> fn) override;
+  void post_after(unsigned worker, std::chrono::milliseconds delay,
+                  std::function<void()> fn) override;
 
   unsigned worker_count() const;
   // On worker `worker`: every connection it holds (the expiry sweep).

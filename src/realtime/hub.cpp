@@ -18,7 +18,7 @@ struct Hub::Timers {
 
 Hub::Hub(HubOptions options, util::WorkerPool& workers, const auth::JwtVerifier& verifier,
          UserDirectory& directory, PresenceRegistry& registry, Delivery& delivery,
-         cluster::Broker& broker, ChatStore& chats, UserStore& users)
+         cluster::Broker& broker, ChatStore& chats, UserStore& users, MailboxReader& mailbox)
     : options_(std::move(options)),
       workers_(workers),
       verifier_(verifier),
@@ -26,8 +26,9 @@ Hub::Hub(HubOptions options, util::WorkerPool& workers, const auth::JwtVerifier&
       presence_(options_.audience, registry, broker),
       typing_(options_.max_subscriptions, directory, registry, delivery, broker),
       chat_(directory, chats, delivery, broker),
+      replay_(mailbox, directory, delivery),
       admission_({options_.max_connections_per_user, options_.heartbeat_interval_s}, verifier,
-                 directory, registry, delivery, users, presence_, typing_),
+                 directory, registry, delivery, users, presence_, typing_, replay_),
       timers_(std::make_unique<Timers>()) {
   for (unsigned w = 0; w < workers_.size(); ++w) {
     timers_->sweep.push_back(std::make_unique<boost::asio::steady_timer>(workers_.context(w)));

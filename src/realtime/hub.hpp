@@ -20,6 +20,7 @@
 #include "protocol/client_messages.hpp"
 #include "realtime/admission.hpp"
 #include "realtime/chat_flow.hpp"
+#include "realtime/mailbox_replay.hpp"
 #include "realtime/connection.hpp"
 #include "realtime/presence_flow.hpp"
 #include "realtime/typing_flow.hpp"
@@ -38,6 +39,7 @@ class Delivery;
 class PresenceRegistry;
 class UserDirectory;
 class UserStore;
+class MailboxReader;
 
 struct HubOptions {
   int max_connections_per_user = 10;
@@ -54,7 +56,7 @@ class Hub final : public net::SessionHandler, public ConnectionEvents {
  public:
   Hub(HubOptions options, util::WorkerPool& workers, const auth::JwtVerifier& verifier,
       UserDirectory& directory, PresenceRegistry& registry, Delivery& delivery,
-      cluster::Broker& broker, ChatStore& chats, UserStore& users);
+      cluster::Broker& broker, ChatStore& chats, UserStore& users, MailboxReader& mailbox);
   ~Hub() override;
 
   // Starts the once-a-second token-expiry sweep on every worker.
@@ -81,6 +83,7 @@ class Hub final : public net::SessionHandler, public ConnectionEvents {
   PresenceFlow presence_;
   TypingFlow typing_;
   ChatFlow chat_;
+  MailboxReplay replay_;
   Admission admission_;
   std::atomic<bool> shutting_down_{false};
   struct Timers;

@@ -3,6 +3,7 @@
 // interfaces. The server wires them to util::WorkerPool, the storage
 // runner and Delivery; the unit tests wire them to fakes, so every flow is
 // tested without sockets, threads or SQLite.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,6 +21,9 @@ class WorkerPosts {
  public:
   virtual ~WorkerPosts() = default;
   virtual void post(unsigned worker, std::function<void()> fn) = 0;
+  // The same, no sooner than `delay` from now.
+  virtual void post_after(unsigned worker, std::chrono::milliseconds delay,
+                          std::function<void()> fn) = 0;
 };
 
 // Stores a chat (both mailboxes). Exactly one of the callbacks runs, on a
@@ -39,6 +43,18 @@ class UserStore {
   virtual ~UserStore() = default;
   virtual void remember_user(UserId user, const std::string& username, std::int64_t now_ms) = 0;
   virtual void remember_last_seen(UserId user, std::int64_t when_ms) = 0;
+  // The user's mailbox seq when their last connection closed (4.3).
+  virtual void remember_mailbox_mark(UserId user, Seq mark) = 0;
+};
+
+// Reads a user's mailbox for a replay (PROTOCOL.md 4.3) on a storage
+// reader, within the configured retention. Exactly one callback runs, on a
+// storage thread.
+class MailboxReader {
+ public:
+  virtual ~MailboxReader() = default;
+  virtual void read_mailbox(UserId user, Seq after, std::function<void(store::MailboxPage)> done,
+                            std::function<void(const std::string& error)> failed) = 0;
 };
 
 // The per-worker tables of connections (WorkerHub), seen from the flows.

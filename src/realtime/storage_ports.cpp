@@ -3,8 +3,21 @@
 #include <spdlog/spdlog.h>
 
 #include "store/storage_runner.hpp"
+#include "util/clock.hpp"
 
 namespace herald::realtime {
+
+namespace {
+std::string describe(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+  }
+  return "unknown error";
+}
+}  // namespace
 
 void RunnerStores::store_chat(store::ChatInsert chat,
                               std::function<void(const store::ChatInsertResult&)> stored,
@@ -16,16 +29,7 @@ void RunnerStores::store_chat(store::ChatInsert chat,
     // The completion: runs after the COMMIT.
     return [result, stored = std::move(stored)] { stored(result); };
   };
-  job.fail = [failed = std::move(failed)](std::exception_ptr error) {
-    std::string what = "unknown error";
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    failed(what);
-  };
+  job.fail = [failed = std::move(failed)](std::exception_ptr error) { failed(describe(error)); };
   runner_.write(std::move(job));
 }
 
@@ -56,6 +60,37 @@ void RunnerStores::remember_last_seen(UserId user, std::int64_t when_ms) {
   };
   job.background = true;
   runner_.write(std::move(job));
+}
+
+void RunnerStores::remember_mailbox_mark(UserId user, Seq mark) {
+  store::StorageJob job;
+  job.work = [user, mark](store::Database& db) -> std::function<void()> {
+    db.set_mailbox_mark(user, mark);
+    return {};
+  };
+  job.fail = [user](std::exception_ptr) {
+    spdlog::warn("could not persist the mailbox mark user={}", raw(user));
+  };
+  job.background = true;
+  runner_.write(std::move(job));
+}
+
+void RunnerStores::read_mailbox(UserId user, Seq after,
+                                std::function<void(store::MailboxPage)> done,
+                                std::function<void(const std::string& error)> failed) {
+  store::MailboxRetention retention;
+  retention.max_events = retention_events_;
+  if (retention_days_ > 0) {
+    retention.min_created_at_ms = util::unix_ms_now() - std::int64_t{retention_days_} * 86'400'000;
+  }
+  store::StorageJob job;
+  job.work = [user, after, retention, done = std::move(done)](
+                 store::Database& db) mutable -> std::function<void()> {
+    auto page = std::make_shared<store::MailboxPage>(db.read_mailbox(user, after, retention));
+    return [page, done = std::move(done)] { done(std::move(*page)); };
+  };
+  job.fail = [failed = std::move(failed)](std::exception_ptr error) { failed(describe(error)); };
+  runner_.read(std::move(job));
 }
 
 }  // namespace herald::realtime

@@ -3,7 +3,10 @@
 namespace herald::realtime {
 
 void UserDirectory::load(const std::vector<store::UserRecord>& users) {
-  for (const auto& u : users) put(u.id, u.username, u.last_seq, u.last_seen_ms, u.created_at_ms);
+  for (const auto& u : users) {
+    put(u.id, u.username, u.last_seq, u.last_seen_ms, u.created_at_ms);
+    raise_mailbox_mark(u.id, u.mailbox_mark);
+  }
 }
 
 std::optional<DirectoryEntry> UserDirectory::find(UserId id) const {
@@ -44,6 +47,13 @@ void UserDirectory::advance_seq(UserId id, Seq seq) {
   std::lock_guard lock(s.mutex);
   auto it = s.users.find(id);
   if (it != s.users.end() && raw(seq) > raw(it->second.last_seq)) it->second.last_seq = seq;
+}
+
+void UserDirectory::raise_mailbox_mark(UserId id, Seq seq) {
+  Shard& s = shard(id);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(id);
+  if (it != s.users.end() && raw(seq) > raw(it->second.mailbox_mark)) it->second.mailbox_mark = seq;
 }
 
 }  // namespace herald::realtime

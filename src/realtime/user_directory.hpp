@@ -27,6 +27,9 @@ struct DirectoryEntry {
   std::string username;
   std::optional<std::int64_t> last_seen_ms;
   Seq last_seq{};
+  // The highest seq a closed connection of the user had sent: where the
+  // offline queue starts when they next connect with none open (4.3).
+  Seq mailbox_mark{};
   std::int64_t created_at_ms = 0;  // the stored created_at, or when first seen
 };
 
@@ -41,6 +44,8 @@ class UserDirectory {
   void set_last_seen(UserId id, std::int64_t when_ms);
   // Raises the stored seq (never lowers it: completions may arrive out of order).
   void advance_seq(UserId id, Seq seq);
+  // Raises the mailbox mark (never lowers it).
+  void raise_mailbox_mark(UserId id, Seq seq);
 
  private:
   static constexpr std::size_t kShards = 64;

@@ -71,7 +71,12 @@ std::size_t WorkerHub::deliver_to_user(const cluster::Target& t, const cluster::
   auto recipients = it->second;
   for (Connection* c : recipients) {
     if (c->id() == t.exclude_connection) continue;
-    if (c->send(frame, t.type) == net::SendResult::queued) ++n;
+    if (t.mailbox_seq != 0) {
+      c->send_mailbox(t.mailbox_seq, frame, t.type);
+      ++n;
+    } else if (c->send(frame, t.type) == net::SendResult::queued) {
+      ++n;
+    }
   }
   return n;
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "util/ids.hpp"
@@ -52,6 +53,39 @@ struct ChatInsertResult {
   Seq recipient_seq{};
   std::int64_t created_at_ms = 0;
   bool duplicate = false;  // client_msg_id seen before: the first message's values
+};
+
+// One event of a user's mailbox (PROTOCOL.md 4.3) as a replay reads it.
+struct MailboxChat {
+  MessageId id{};
+  UserId from{};
+  UserId to{};
+  std::string text;
+  std::int64_t created_at_ms = 0;
+};
+struct MailboxNotification {
+  std::int64_t id = 0;
+  std::string type;
+  std::string title;
+  std::string message;
+  std::string data_json;  // a JSON object, as stored
+  std::optional<std::string> link;
+  bool read = false;
+  std::int64_t created_at_ms = 0;
+};
+struct MailboxEvent {
+  Seq seq{};
+  std::variant<MailboxChat, MailboxNotification> body;
+};
+struct MailboxPage {
+  std::vector<MailboxEvent> events;  // by seq, each seq once
+  // Events after the requested seq fell outside the retention window.
+  bool resync = false;
+};
+// How far back a replay reaches (`retention_events`, `retention_days`).
+struct MailboxRetention {
+  std::int64_t max_events = 10000;
+  std::int64_t min_created_at_ms = 0;  // older events are not replayed
 };
 
 enum class RefreshRotation {
@@ -133,6 +167,16 @@ class Database {
   // the first message when (from, client_msg_id) was seen before.
   virtual ChatInsertResult insert_chat(const ChatInsert& chat) = 0;
   virtual Seq last_seq(UserId user) = 0;
+
+  // Mailbox (PROTOCOL.md 4.3). Every event of `user`'s mailbox with seq >
+  // `after`, in seq order, within `retention` (the newest max_events,
+  // none older than min_created_at_ms). Sees every event committed before
+  // the call, chats still in a write-optimised log included: an event whose
+  // delivery was published before a replay's read began is in the replay.
+  virtual MailboxPage read_mailbox(UserId user, Seq after, const MailboxRetention& retention) = 0;
+  // The user's seq when their last connection closed (the offline queue's
+  // start). Kept only if higher than the stored one.
+  virtual void set_mailbox_mark(UserId user, Seq mark) = 0;
 };
 
 }  // namespace herald::store

@@ -71,6 +71,8 @@ class SqliteDatabase final : public Database {
 
   ChatInsertResult insert_chat(const ChatInsert& chat) override;
   Seq last_seq(UserId user) override;
+  MailboxPage read_mailbox(UserId user, Seq after, const MailboxRetention& retention) override;
+  void set_mailbox_mark(UserId user, Seq mark) override;
 
  private:
   // Chats are packed, a group commit's worth at a time, into one row of

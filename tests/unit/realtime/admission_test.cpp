@@ -4,6 +4,7 @@
 
 #include "auth/jwt.hpp"
 #include "flow_fakes.hpp"
+#include "realtime/mailbox_replay.hpp"
 #include "realtime/presence_flow.hpp"
 #include "realtime/presence_registry.hpp"
 #include "realtime/typing_flow.hpp"
@@ -45,7 +46,9 @@ struct AdmissionTest : ::testing::Test {
   NoEvents events;
   PresenceFlow presence{PresenceAudience::all, registry, broker};
   TypingFlow typing{100, directory, registry, tables, broker};
-  Admission admission{{2, 30}, verifier, directory, registry, tables, users, presence, typing};
+  FakeMailboxReader mailbox;
+  MailboxReplay replay{mailbox, directory, posts};
+  Admission admission{{2, 30}, verifier, directory, registry, tables, users, presence, typing, replay};
 };
 }  // namespace
 
@@ -114,4 +117,100 @@ TEST_F(AdmissionTest, OnlyTheLastCloseAnnouncesOfflineAndKeepsLastSeen) {
   EXPECT_EQ(registry.online_count(), 0);
   admission.close(*b.connection, 1001);  // a second report changes nothing
   EXPECT_EQ(broker.published.size(), 2u);
+}
+
+namespace {
+store::MailboxEvent chat_event(std::int64_t seq, std::int64_t id) {
+  return {Seq{seq}, store::MailboxChat{MessageId{id}, UserId{2}, UserId{1}, "m" + std::to_string(id), 0}};
+}
+cluster::SharedFrame chat_frame(std::int64_t seq) {
+  return net::make_frame(R"({"type":"chat","seq":)" + std::to_string(seq) + "}");
+}
+std::vector<std::int64_t> seqs_of(const FakeSession& s) {
+  std::vector<std::int64_t> out;
+  for (const auto& f : s.frames) {
+    if (f.contains("seq")) out.push_back(f.at("seq").as_int64());
+  }
+  return out;
+}
+}  // namespace
+
+// PROTOCOL.md 4.3: a user with no open connection gets what arrived after
+// their last connection's mark, then live events; none twice, in order.
+TEST_F(AdmissionTest, TheOfflineQueueIsReplayedBeforeLiveEventsWithNoneTwice) {
+  directory.put(UserId{1}, "name1", Seq{5}, std::nullopt, 0);
+  directory.raise_mailbox_mark(UserId{1}, Seq{2});
+  auto a = open(1, 1, token(1));
+  ASSERT_EQ(mailbox.pending.size(), 1u);
+  EXPECT_EQ(mailbox.pending[0].after, Seq{2});
+  EXPECT_TRUE(a.session->frames.empty());  // `connected` waits for the replay
+  a.connection->send_mailbox(5, chat_frame(5), "chat");  // live, during the read
+  a.connection->send_mailbox(6, chat_frame(6), "chat");
+  store::MailboxPage page;
+  page.events = {chat_event(3, 30), chat_event(4, 40), chat_event(5, 50)};
+  mailbox.pending[0].done(page);
+  posts.run_all();
+  ASSERT_GE(a.session->frames.size(), 1u);
+  EXPECT_EQ(a.session->frames[0].at("type"), "connected");
+  EXPECT_EQ(a.session->frames[0].at("data").at("last_seq"), 5);
+  EXPECT_FALSE(a.session->frames[0].at("data").as_object().contains("resync"));
+  EXPECT_EQ(seqs_of(*a.session), (std::vector<std::int64_t>{3, 4, 5, 6}));
+  EXPECT_EQ(a.connection->mailbox_seq, 6u);
+  EXPECT_FALSE(a.connection->holding());
+  // Live now: an old seq is dropped, a new one goes at once.
+  a.connection->send_mailbox(6, chat_frame(6), "chat");
+  a.connection->send_mailbox(7, chat_frame(7), "chat");
+  EXPECT_EQ(seqs_of(*a.session), (std::vector<std::int64_t>{3, 4, 5, 6, 7}));
+}
+
+TEST_F(AdmissionTest, SinceReplaysFromItsSeqAndAnAckIsNeverSkipped) {
+  directory.put(UserId{1}, "name1", Seq{5}, std::nullopt, 0);
+  TestConnection a(events, posts, 0, 1);
+  admission.open(a.connection, net::UpgradeInfo{token(1), "4", "127.0.0.1"});
+  ASSERT_EQ(mailbox.pending.size(), 1u);
+  EXPECT_EQ(mailbox.pending[0].after, Seq{4});
+  // The client's own chat (seq 5) is in the replay and its ack arrives too.
+  a.connection->send_ack(5, net::make_frame(R"({"type":"ack","data":{"seq":5}})"));
+  store::MailboxPage page;
+  page.events = {chat_event(5, 50)};
+  page.resync = true;
+  mailbox.pending[0].done(page);
+  posts.run_all();
+  ASSERT_EQ(a.session->frames.size(), 3u);
+  EXPECT_EQ(a.session->frames[0].at("data").at("resync"), true);
+  EXPECT_EQ(a.session->frames[1].at("type"), "chat");
+  EXPECT_EQ(a.session->frames[2].at("type"), "ack");
+}
+
+TEST_F(AdmissionTest, NothingToReplayMeansNoReadAndAMalformedSinceAsksForAResync) {
+  directory.put(UserId{1}, "name1", Seq{5}, std::nullopt, 0);
+  TestConnection a(events, posts, 0, 1);
+  admission.open(a.connection, net::UpgradeInfo{token(1), "5", "127.0.0.1"});
+  TestConnection b(events, posts, 0, 2);  // a second tab: its first tab had every event
+  admission.open(b.connection, net::UpgradeInfo{token(1), "", "127.0.0.1"});
+  TestConnection c(events, posts, 0, 3);
+  admission.close(*b.connection, 1000);  // the per-user cap here is 2
+  admission.open(c.connection, net::UpgradeInfo{token(1), "-1", "127.0.0.1"});
+  EXPECT_TRUE(mailbox.pending.empty());
+  for (auto* t : {&a, &b, &c}) {
+    ASSERT_EQ(t->session->frames.size(), 1u);
+    EXPECT_EQ(t->connection->mailbox_seq, 5u);
+  }
+  EXPECT_FALSE(a.session->frames[0].at("data").as_object().contains("resync"));
+  EXPECT_EQ(c.session->frames[0].at("data").at("resync"), true);
+}
+
+TEST_F(AdmissionTest, TheLastCloseKeepsTheMarkExceptAfterASlowConsumerClose) {
+  directory.put(UserId{1}, "name1", Seq{5}, std::nullopt, 0);
+  directory.raise_mailbox_mark(UserId{1}, Seq{5});
+  auto a = open(1, 1, token(1));
+  a.connection->send_mailbox(6, chat_frame(6), "chat");
+  admission.close(*a.connection, 1000);
+  EXPECT_EQ(directory.find(UserId{1})->mailbox_mark, Seq{6});
+  ASSERT_EQ(users.marks.size(), 1u);
+  EXPECT_EQ(users.marks[0].second, Seq{6});
+  auto b = open(1, 2, token(1));
+  b.connection->send_mailbox(7, chat_frame(7), "chat");
+  admission.close(*b.connection, 4010);  // its queue was dropped: owed again
+  EXPECT_EQ(directory.find(UserId{1})->mailbox_mark, Seq{6});
 }

@@ -70,6 +70,10 @@ class QueuedPosts final : public WorkerPosts {
   void post(unsigned worker, std::function<void()> fn) override {
     queued.push_back({worker, std::move(fn)});
   }
+  // A test's worker has no clock: a delayed closure is just queued.
+  void post_after(unsigned worker, std::chrono::milliseconds, std::function<void()> fn) override {
+    post(worker, std::move(fn));
+  }
   void run_all() {
     while (!queued.empty()) {
       auto item = std::move(queued.front());
@@ -101,8 +105,26 @@ class FakeUserStore final : public UserStore {
     users.push_back({user, username});
   }
   void remember_last_seen(UserId user, std::int64_t) override { last_seen.push_back(user); }
+  void remember_mailbox_mark(UserId user, Seq mark) override { marks.push_back({user, mark}); }
   std::vector<std::pair<UserId, std::string>> users;
   std::vector<UserId> last_seen;
+  std::vector<std::pair<UserId, Seq>> marks;
+};
+
+// Keeps each mailbox read until the test answers it.
+class FakeMailboxReader final : public MailboxReader {
+ public:
+  struct Pending {
+    UserId user;
+    Seq after;
+    std::function<void(store::MailboxPage)> done;
+    std::function<void(const std::string&)> failed;
+  };
+  void read_mailbox(UserId user, Seq after, std::function<void(store::MailboxPage)> done,
+                    std::function<void(const std::string&)> failed) override {
+    pending.push_back({user, after, std::move(done), std::move(failed)});
+  }
+  std::vector<Pending> pending;
 };
 
 class FakeTables final : public ConnectionTables {

@@ -1,0 +1,44 @@
+#pragma once
+// Mailbox replay (PROTOCOL.md 4.3): what a connection missed, sent before
+// anything live.
+//
+// Admission attaches the connection first (from then on every live event
+// for its user reaches it) and holds its output; then the mailbox is read
+// on a storage reader. Every event whose delivery was published before the
+// attach was committed before the read began, so it is in the read; every
+// later one is held by the connection. release() sends `connected` (with
+// `resync` when the retention window cut the replay short), the replayed
+// events, then what was held, skipping seqs already sent: no gap, no
+// duplicate, in seq order.
+#include <memory>
+
+#include "protocol/server_messages.hpp"
+#include "store/database.hpp"
+#include "util/ids.hpp"
+
+namespace herald::realtime {
+
+class Connection;
+class MailboxReader;
+class UserDirectory;
+class WorkerPosts;
+
+class MailboxReplay {
+ public:
+  MailboxReplay(MailboxReader& reader, const UserDirectory& directory, WorkerPosts& posts)
+      : reader_(reader), directory_(directory), posts_(posts) {}
+
+  // On c's worker, right after the attach: holds c's output, reads the
+  // events after `after`, then sends `welcome` and them.
+  void start(const std::shared_ptr<Connection>& c, Seq after, protocol::ConnectedInfo welcome);
+
+ private:
+  // On c's worker, with the read's outcome.
+  void finish(Connection& c, protocol::ConnectedInfo welcome, const store::MailboxPage& page);
+
+  MailboxReader& reader_;
+  const UserDirectory& directory_;
+  WorkerPosts& posts_;
+};
+
+}  // namespace herald::realtime
