@@ -67,8 +67,10 @@ class Session {
   // Start the closing handshake with this code. Idempotent: the first wins.
   virtual void close(CloseCode code, std::string_view reason) = 0;
   virtual bool is_open() const = 0;
-  // Frames queued and not yet written (a replay paces itself by it).
-  virtual std::size_t queued_messages() const { return 0; }
+  // True while the outgoing queue holds half its limit (in frames or in
+  // bytes) or more: a replay sends only below it, so it can never overflow
+  // the queue itself (PROTOCOL.md 7).
+  virtual bool queue_half_full() const { return false; }
 };
 
 // Receives what arrives on one session. Returned by SessionHandler::on_open.

@@ -78,7 +78,10 @@ class WsConnection final : public Session, public std::enable_shared_from_this<W
   SendResult send(const Frame& frame) override;
   void close(CloseCode code, std::string_view reason) override;
   bool is_open() const override { return !closing_; }
-  std::size_t queued_messages() const override { return queue_.size(); }
+  bool queue_half_full() const override {
+    return queue_.size() >= limits_.max_queue_messages / 2 ||
+           queued_bytes_ >= limits_.max_queue_bytes / 2;
+  }
 
   // For the worker's heartbeat sweep: pings, heartbeat timeout, close
   // deadline. Returns false once the connection is finished.

@@ -24,9 +24,8 @@ void Connection::on_closed(std::uint16_t code) {
 }
 
 namespace {
-// A replay keeps at most this many frames in the socket's queue, then
-// waits for it to drain (PROTOCOL.md 7: the queue closes 4010 at 1,000).
-constexpr std::size_t kPumpHighWater = 256;
+// A replay fills the socket's queue to half its limit, then waits this
+// long for it to drain (a full queue would close the connection 4010).
 constexpr std::chrono::milliseconds kPumpRetry{2};
 // Live frames a connection holds while its replay is read; beyond, it is a
 // slow consumer (4010) and resumes with `since` later.
@@ -96,7 +95,7 @@ void Connection::pump() {
       pending_.clear();
       break;
     }
-    if (session_->queued_messages() >= kPumpHighWater) {
+    if (session_->queue_half_full()) {
       if (!pump_scheduled_) {
         pump_scheduled_ = true;
         auto self = shared_from_this();
