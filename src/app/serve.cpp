@@ -22,6 +22,7 @@
 #include "net/server.hpp"
 #include "net/tls_context.hpp"
 #include "realtime/delivery.hpp"
+#include "realtime/follow_graph.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/presence_registry.hpp"
 #include "realtime/storage_ports.hpp"
@@ -165,10 +166,12 @@ int serve(const Settings& settings) {
   storage.on_commit([](double s, std::size_t jobs) { util::metrics().storage_commit(s, jobs); });
 
   realtime::UserDirectory directory;
+  realtime::FollowGraph follows;
   {
     // Start-up only: the workers are not running yet, so a blocking read is fine.
     store::sqlite::SqliteDatabase db(db_path);
     directory.load(db.load_users());
+    follows.load(db.load_follows());
   }
 
   unsigned worker_count = settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -176,11 +179,11 @@ int serve(const Settings& settings) {
   realtime::PresenceRegistry registry(realtime::BroadcastLimits{
       {settings.presence_rate_per_s, settings.presence_burst},
       {settings.typing_rate_per_s, settings.typing_burst}});
-  realtime::Delivery delivery(workers, registry, broadcast_timing(settings));
+  realtime::Delivery delivery(workers, registry, broadcast_timing(settings), &follows);
   cluster::LocalBroker broker(delivery);
   realtime::RunnerStores stores(storage, settings.retention_events, settings.retention_days);
   realtime::Hub hub(hub_options(settings), workers, verifier, directory, registry, delivery, broker,
-                    stores, stores, stores);
+                    stores, stores, stores, follows);
 
   util::metrics().set_gauge_source(
       [&registry] { return static_cast<double>(registry.connection_count()); },

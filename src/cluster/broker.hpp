@@ -19,9 +19,11 @@ namespace herald::cluster {
 using SharedFrame = std::shared_ptr<const std::string>;
 
 struct Target {
-  enum class Kind : std::uint8_t { user, all_users, context };
+  // followers: the online followers of `user` (presence audience
+  // `followers`, PROTOCOL.md 5), resolved where it is delivered.
+  enum class Kind : std::uint8_t { user, all_users, context, followers };
   Kind kind = Kind::user;
-  UserId user{};                  // Kind::user: the recipient
+  UserId user{};                  // Kind::user: the recipient; followers: whose
   std::string context;            // Kind::context: the subscription name
   UserId exclude_user{};          // never deliver to this user (0 = nobody)
   ConnectionId exclude_connection{};  // nor to this connection (0 = none)
@@ -48,6 +50,14 @@ struct Target {
     Target t;
     t.kind = Kind::all_users;
     t.exclude_user = except;
+    t.type = type;
+    return t;
+  }
+  static Target to_followers_of(UserId subject, std::string_view type) {
+    Target t;
+    t.kind = Kind::followers;
+    t.user = subject;
+    t.exclude_user = subject;
     t.type = type;
     return t;
   }

@@ -11,6 +11,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::invalid_message: return "INVALID_MESSAGE";
     case ErrorCode::user_not_found: return "USER_NOT_FOUND";
     case ErrorCode::rate_limited: return "RATE_LIMITED";
+    case ErrorCode::forbidden: return "FORBIDDEN";
     case ErrorCode::invalid_token: return "INVALID_TOKEN";
   }
   return "MESSAGE_PROCESSING_ERROR";  // unreachable for valid enum values

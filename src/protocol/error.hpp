@@ -16,6 +16,7 @@ enum class ErrorCode {
   user_not_found,
   rate_limited,
   invalid_token,
+  forbidden,  // subscribing to presence:<id> without the right to see it
 };
 
 // "INVALID_JSON", "UNKNOWN_MESSAGE_TYPE", ... (the `error_code` field).

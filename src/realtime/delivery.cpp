@@ -14,10 +14,10 @@ struct Delivery::Timers {
 };
 
 Delivery::Delivery(util::WorkerPool& workers, const PresenceRegistry& registry,
-                   BroadcastTiming timing)
+                   BroadcastTiming timing, const FollowGraph* follows)
     : workers_(workers), registry_(registry), timing_(timing), timers_(std::make_unique<Timers>()) {
   for (unsigned w = 0; w < workers_.size(); ++w) {
-    hubs_.push_back(std::make_unique<WorkerHub>());
+    hubs_.push_back(std::make_unique<WorkerHub>(follows));
     timers_->broadcast.push_back(std::make_unique<boost::asio::steady_timer>(workers_.context(w)));
   }
 }

@@ -30,6 +30,7 @@ class WorkerPool;
 
 namespace herald::realtime {
 
+class FollowGraph;
 class PresenceRegistry;
 
 struct BroadcastTiming {
@@ -44,7 +45,9 @@ class Delivery final : public cluster::LocalDelivery,
                        public ConnectionTables,
                        public WorkerPosts {
  public:
-  Delivery(util::WorkerPool& workers, const PresenceRegistry& registry, BroadcastTiming timing);
+  // `follows`: the audience of Target::Kind::followers (null: none).
+  Delivery(util::WorkerPool& workers, const PresenceRegistry& registry, BroadcastTiming timing,
+           const FollowGraph* follows = nullptr);
   ~Delivery() override;
 
   // cluster::LocalDelivery

@@ -18,13 +18,15 @@ struct Hub::Timers {
 
 Hub::Hub(HubOptions options, util::WorkerPool& workers, const auth::JwtVerifier& verifier,
          UserDirectory& directory, PresenceRegistry& registry, Delivery& delivery,
-         cluster::Broker& broker, ChatStore& chats, UserStore& users, MailboxReader& mailbox)
+         cluster::Broker& broker, ChatStore& chats, UserStore& users, MailboxReader& mailbox,
+         const FollowGraph& follows)
     : options_(std::move(options)),
       workers_(workers),
       verifier_(verifier),
       delivery_(delivery),
       presence_(options_.audience, registry, broker),
-      typing_(options_.max_subscriptions, directory, registry, delivery, broker),
+      access_(options_.audience, follows),
+      typing_(options_.max_subscriptions, directory, registry, delivery, broker, &access_),
       chat_(directory, chats, delivery, broker),
       replay_(mailbox, directory, delivery),
       admission_({options_.max_connections_per_user, options_.heartbeat_interval_s}, verifier,

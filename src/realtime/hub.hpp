@@ -21,6 +21,7 @@
 #include "realtime/admission.hpp"
 #include "realtime/chat_flow.hpp"
 #include "realtime/mailbox_replay.hpp"
+#include "realtime/presence_access.hpp"
 #include "realtime/connection.hpp"
 #include "realtime/presence_flow.hpp"
 #include "realtime/typing_flow.hpp"
@@ -40,6 +41,7 @@ class PresenceRegistry;
 class UserDirectory;
 class UserStore;
 class MailboxReader;
+class FollowGraph;
 
 struct HubOptions {
   int max_connections_per_user = 10;
@@ -56,7 +58,8 @@ class Hub final : public net::SessionHandler, public ConnectionEvents {
  public:
   Hub(HubOptions options, util::WorkerPool& workers, const auth::JwtVerifier& verifier,
       UserDirectory& directory, PresenceRegistry& registry, Delivery& delivery,
-      cluster::Broker& broker, ChatStore& chats, UserStore& users, MailboxReader& mailbox);
+      cluster::Broker& broker, ChatStore& chats, UserStore& users, MailboxReader& mailbox,
+      const FollowGraph& follows);
   ~Hub() override;
 
   // Starts the once-a-second token-expiry sweep on every worker.
@@ -81,6 +84,7 @@ class Hub final : public net::SessionHandler, public ConnectionEvents {
   const auth::JwtVerifier& verifier_;
   Delivery& delivery_;
   PresenceFlow presence_;
+  PresenceAccess access_;
   TypingFlow typing_;
   ChatFlow chat_;
   MailboxReplay replay_;

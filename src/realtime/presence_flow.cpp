@@ -9,10 +9,9 @@ namespace herald::realtime {
 
 void PresenceFlow::publish(UserId user, const cluster::SharedFrame& frame, std::string_view type,
                            PresenceSeq seq) {
-  cluster::Target target =
-      audience_ == PresenceAudience::all
-          ? cluster::Target::to_all_except(user, type)
-          : cluster::Target::to_context("presence:" + std::to_string(raw(user)), user, type);
+  cluster::Target target = audience_ == PresenceAudience::all
+                               ? cluster::Target::to_all_except(user, type)
+                               : cluster::Target::to_followers_of(user, type);
   target.presence_seq = seq;
   broker_.publish(target, frame);
 }

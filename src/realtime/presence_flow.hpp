@@ -2,8 +2,9 @@
 // Presence (PROTOCOL.md 5): `user_status` when a user's first connection
 // opens or last closes and when they enter or leave invisible mode, and
 // `presence` when they set a status, to the presence audience: every other
-// online user (`all`), or the subscribers of `presence:<id>` (`followers`;
-// the follow graph joins that audience with the social issue).
+// online user (`all`), or the user's online followers (`followers`; a
+// `presence:<id>` subscription is allowed only to them, TypingFlow, so the
+// followers are the whole audience).
 //
 // Every event carries the number the registry gave the change
 // (PresenceLedger), and each number is published exactly once: Delivery's

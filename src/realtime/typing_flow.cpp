@@ -5,6 +5,7 @@
 
 #include "protocol/server_messages.hpp"
 #include "realtime/connection.hpp"
+#include "realtime/presence_access.hpp"
 #include "realtime/ports.hpp"
 #include "realtime/presence_registry.hpp"
 #include "realtime/user_directory.hpp"
@@ -65,6 +66,20 @@ void TypingFlow::stop_typing(Connection& c) {
 }
 
 void TypingFlow::subscribe(Connection& c, const protocol::Subscribe& m) {
+  if (access_) {
+    switch (access_->check(c.user, m.context)) {
+      case PresenceAccess::Verdict::malformed:
+        c.send_error(protocol::ErrorCode::invalid_message, "presence: must be followed by a user id");
+        return;
+      case PresenceAccess::Verdict::forbidden:
+        c.send_error(protocol::ErrorCode::forbidden,
+                     "only this user's followers may subscribe to their presence");
+        return;
+      case PresenceAccess::Verdict::not_presence:
+      case PresenceAccess::Verdict::allowed:
+        break;
+    }
+  }
   bool already = std::find(c.subscriptions.begin(), c.subscriptions.end(), m.context) !=
                  c.subscriptions.end();
   if (!already) {

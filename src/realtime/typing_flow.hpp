@@ -18,6 +18,7 @@ namespace herald::realtime {
 
 class Connection;
 class ConnectionTables;
+class PresenceAccess;
 class PresenceRegistry;
 class UserDirectory;
 
@@ -27,13 +28,17 @@ class TypingFlow {
   static constexpr std::size_t kMaxRememberedTyping = 32;
   static constexpr std::chrono::seconds kRepeatAfter{3};
 
+  // `access` decides `presence:<id>` subscriptions (null: allowed, as with
+  // audience `all`).
   TypingFlow(std::size_t max_subscriptions, const UserDirectory& directory,
-             PresenceRegistry& registry, ConnectionTables& tables, cluster::Broker& broker)
+             PresenceRegistry& registry, ConnectionTables& tables, cluster::Broker& broker,
+             const PresenceAccess* access = nullptr)
       : max_subscriptions_(max_subscriptions),
         directory_(directory),
         registry_(registry),
         tables_(tables),
-        broker_(broker) {}
+        broker_(broker),
+        access_(access) {}
 
   void typing(Connection& c, const protocol::Typing& m);
   // The connection is closing: its audiences see its indicators switch off.
@@ -47,6 +52,7 @@ class TypingFlow {
   PresenceRegistry& registry_;
   ConnectionTables& tables_;
   cluster::Broker& broker_;
+  const PresenceAccess* access_;
 };
 
 }  // namespace herald::realtime

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "realtime/follow_graph.hpp"
+
 namespace herald::realtime {
 
 namespace {
@@ -57,6 +59,8 @@ std::size_t WorkerHub::deliver(const cluster::Target& target, const cluster::Sha
       return deliver_to_all(target, frame);
     case cluster::Target::Kind::context:
       return deliver_to_context(target, frame);
+    case cluster::Target::Kind::followers:
+      return deliver_to_followers(target, frame);
   }
   return 0;
 }
@@ -92,6 +96,31 @@ std::size_t WorkerHub::deliver_to_context(const cluster::Target& t,
   if (it == by_context_.end()) return 0;
   std::size_t n = 0;
   auto recipients = it->second;
+  for (Connection* c : recipients) {
+    if (c->user == t.exclude_user || before_snapshot(t, *c)) continue;
+    if (c->send(frame, t.type) == net::SendResult::queued) ++n;
+  }
+  return n;
+}
+
+// The subject's followers who have connections on this worker: a walk of
+// the followers or of the worker's users, whichever is shorter.
+std::size_t WorkerHub::deliver_to_followers(const cluster::Target& t,
+                                            const cluster::SharedFrame& frame) {
+  if (!follows_) return 0;
+  std::vector<Connection*> recipients;
+  auto followers = follows_->followers_of(t.user);
+  if (followers.size() <= by_user_.size()) {
+    for (UserId f : followers) {
+      auto it = by_user_.find(f);
+      if (it != by_user_.end()) recipients.insert(recipients.end(), it->second.begin(), it->second.end());
+    }
+  } else {
+    for (auto& [user, conns] : by_user_) {
+      if (follows_->follows(user, t.user)) recipients.insert(recipients.end(), conns.begin(), conns.end());
+    }
+  }
+  std::size_t n = 0;
   for (Connection* c : recipients) {
     if (c->user == t.exclude_user || before_snapshot(t, *c)) continue;
     if (c->send(frame, t.type) == net::SendResult::queued) ++n;

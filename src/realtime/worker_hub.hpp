@@ -26,8 +26,12 @@ struct Outgoing {
   cluster::SharedFrame frame;
 };
 
+class FollowGraph;
+
 class WorkerHub {
  public:
+  // `follows` resolves Target::Kind::followers (null: nobody follows anyone).
+  explicit WorkerHub(const FollowGraph* follows = nullptr) : follows_(follows) {}
   void add(const std::shared_ptr<Connection>& c);
   void remove(Connection& c);  // also drops its subscriptions
   bool subscribe(Connection& c, const std::string& context);
@@ -60,10 +64,12 @@ class WorkerHub {
   std::size_t deliver_to_user(const cluster::Target& t, const cluster::SharedFrame& frame);
   std::size_t deliver_to_all(const cluster::Target& t, const cluster::SharedFrame& frame);
   std::size_t deliver_to_context(const cluster::Target& t, const cluster::SharedFrame& frame);
+  std::size_t deliver_to_followers(const cluster::Target& t, const cluster::SharedFrame& frame);
 
   using Broadcast = Outgoing;
   std::size_t deliver_run_to_all(std::span<const Broadcast> run);
 
+  const FollowGraph* follows_;
   PresenceOrder<Outgoing> presence_order_;
   std::vector<Broadcast> pending_broadcasts_;
   BroadcastFlush last_flush_;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -177,6 +178,9 @@ class Database {
   // The user's seq when their last connection closed (the offline queue's
   // start). Kept only if higher than the stored one.
   virtual void set_mailbox_mark(UserId user, Seq mark) = 0;
+
+  // Every (follower, followee) edge, for the in-memory follow graph at start.
+  virtual std::vector<std::pair<UserId, UserId>> load_follows() = 0;
 };
 
 }  // namespace herald::store

@@ -259,6 +259,13 @@ std::vector<UserRecord> SqliteDatabase::load_users() {
   return users;
 }
 
+std::vector<std::pair<UserId, UserId>> SqliteDatabase::load_follows() {
+  Statement& st = statements_->get("SELECT follower_id, followee_id FROM follows");
+  std::vector<std::pair<UserId, UserId>> edges;
+  while (st.step()) edges.emplace_back(UserId{st.column_int(0)}, UserId{st.column_int(1)});
+  return edges;
+}
+
 std::optional<UserRecord> SqliteDatabase::get_user(UserId id) {
   static const std::string sql = std::string(kUserColumns) + " WHERE id = ?1";
   Statement& st = statements_->get(sql.c_str());

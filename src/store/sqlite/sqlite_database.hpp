@@ -73,6 +73,7 @@ class SqliteDatabase final : public Database {
   Seq last_seq(UserId user) override;
   MailboxPage read_mailbox(UserId user, Seq after, const MailboxRetention& retention) override;
   void set_mailbox_mark(UserId user, Seq mark) override;
+  std::vector<std::pair<UserId, UserId>> load_follows() override;
 
  private:
   // Chats are packed, a group commit's worth at a time, into one row of

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "flow_fakes.hpp"
+#include "realtime/follow_graph.hpp"
 #include "realtime/presence_registry.hpp"
 #include "util/worker_pool.hpp"
 
@@ -15,7 +16,7 @@ using namespace herald::realtime::test;
 namespace {
 struct DeliveryTest : ::testing::Test {
   explicit DeliveryTest(std::chrono::milliseconds window = std::chrono::milliseconds(0))
-      : delivery(pool, registry, {window, window}) {}
+      : delivery(pool, registry, {window, window}, &follows) {}
 
   // `from`: the presence number its `connected` snapshot was taken at.
   TestConnection join(std::int64_t user, std::uint64_t id, unsigned worker, std::uint64_t from = 0) {
@@ -51,6 +52,7 @@ struct DeliveryTest : ::testing::Test {
 
   util::WorkerPool pool{2};
   PresenceRegistry registry;
+  FollowGraph follows;
   Delivery delivery;
   QueuedPosts posts;
   NoEvents events;
@@ -70,6 +72,40 @@ TEST_F(DeliveryTest, AFrameForAUserReachesEachOfItsWorkers) {
   EXPECT_EQ(a0.session->of_type("chat").size(), 1u);
   EXPECT_EQ(a1.session->of_type("chat").size(), 1u);
   EXPECT_TRUE(b.session->of_type("chat").empty());
+}
+
+// Audience `followers`: the subject's followers on every worker, each of
+// their tabs once, never the subject, nobody else; resolved from the graph
+// when delivered, whether the worker holds fewer users than the subject has
+// followers or more.
+TEST_F(DeliveryTest, AFollowersEventReachesTheOnlineFollowersOnly) {
+  auto subject = join(1, 1, 0);
+  auto fan = join(2, 2, 0);
+  auto fan_tab0 = join(3, 3, 0);
+  auto fan_tab1 = join(3, 4, 1);
+  auto stranger = join(4, 5, 1);
+  follows.follow(UserId{2}, UserId{1});
+  follows.follow(UserId{3}, UserId{1});
+  follows.follow(UserId{1}, UserId{4});  // the other way round: not an audience of 1
+  auto event = [&](std::uint64_t seq, bool online) {
+    auto target = cluster::Target::to_followers_of(UserId{1}, "user_status");
+    target.presence_seq = seq;
+    delivery.deliver(target, net::make_frame(std::string(R"({"type":"user_status","data":{"user_id":1,"status":")") +
+                                             (online ? "online" : "offline") + R"("}})"));
+    run_workers();
+  };
+  event(1, false);
+  for (int i = 100; i < 140; ++i) follows.follow(UserId{i}, UserId{1});  // more followers than users here
+  event(2, true);
+  for (auto* fan_conn : {&fan, &fan_tab0, &fan_tab1}) {
+    EXPECT_EQ(statuses(*fan_conn->session), (std::vector<std::string>{"1:offline", "1:online"}));
+  }
+  EXPECT_TRUE(statuses(*subject.session).empty());
+  EXPECT_TRUE(statuses(*stranger.session).empty());
+  follows.unfollow(UserId{2}, UserId{1});
+  event(3, false);
+  EXPECT_EQ(statuses(*fan.session).size(), 2u);
+  EXPECT_EQ(statuses(*fan_tab1.session).size(), 3u);
 }
 
 // Posted from two threads, a user's offline (3) can reach a worker before

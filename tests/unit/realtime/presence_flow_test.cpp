@@ -33,12 +33,13 @@ TEST_F(PresenceFlowTest, StatusGoesToEveryoneButTheSubjectWithItsNumber) {
   EXPECT_EQ(p.frame.at("data").at("status"), "online");
 }
 
-TEST_F(PresenceFlowTest, FollowersAudienceIsThePresenceContext) {
+TEST_F(PresenceFlowTest, FollowersAudienceIsTheSubjectsFollowers) {
   PresenceFlow flow(PresenceAudience::followers, registry, broker);
   flow.announce_status(UserId{1}, false, 3);
   ASSERT_EQ(broker.published.size(), 1u);
-  EXPECT_EQ(broker.published[0].target.kind, cluster::Target::Kind::context);
-  EXPECT_EQ(broker.published[0].target.context, "presence:1");
+  EXPECT_EQ(broker.published[0].target.kind, cluster::Target::Kind::followers);
+  EXPECT_EQ(broker.published[0].target.user, UserId{1});
+  EXPECT_EQ(broker.published[0].target.exclude_user, UserId{1});
   EXPECT_EQ(broker.published[0].target.presence_seq, 3u);
   EXPECT_EQ(broker.published[0].frame.at("data").at("status"), "offline");
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "flow_fakes.hpp"
+#include "realtime/presence_access.hpp"
 #include "realtime/presence_registry.hpp"
 #include "realtime/user_directory.hpp"
 
@@ -106,4 +107,35 @@ TEST_F(TypingFlowTest, AUsersTabsShareOneTypingBudget) {
   auto limited = alice.session->of_type("error").size() + tab2.session->of_type("error").size();
   EXPECT_EQ(limited, 2u);
   EXPECT_EQ(tab2.session->of_type("error").back().at("error_code"), "RATE_LIMITED");
+}
+
+// PROTOCOL.md 4: `presence:<id>` is reserved. With audience `followers`
+// only that user's followers (and the user) may subscribe; the graph is
+// asked at the subscribe, so a new follow opens it at once.
+TEST_F(TypingFlowTest, PresenceSubscriptionsNeedTheRightToSeeThatPresence) {
+  FollowGraph follows;
+  PresenceAccess followers_only(PresenceAudience::followers, follows);
+  TypingFlow guarded{10, directory, registry, tables, broker, &followers_only};
+  auto codes = [&] {
+    std::vector<std::string> out;
+    for (const auto& f : alice.session->of_type("error")) out.emplace_back(f.at("error_code").as_string());
+    return out;
+  };
+  guarded.subscribe(*alice.connection, {"presence:2"});
+  EXPECT_EQ(codes(), (std::vector<std::string>{"FORBIDDEN"}));
+  EXPECT_TRUE(alice.connection->subscriptions.empty());
+  follows.follow(UserId{1}, UserId{2});
+  guarded.subscribe(*alice.connection, {"presence:2"});
+  guarded.subscribe(*alice.connection, {"presence:1"});  // one's own
+  EXPECT_EQ(alice.connection->subscriptions, (std::vector<std::string>{"presence:2", "presence:1"}));
+  for (const char* bad : {"presence:", "presence:x", "presence:02", "presence:-2"}) {
+    guarded.subscribe(*alice.connection, {bad});
+  }
+  EXPECT_EQ(codes(), (std::vector<std::string>{"FORBIDDEN", "INVALID_MESSAGE", "INVALID_MESSAGE",
+                                               "INVALID_MESSAGE", "INVALID_MESSAGE"}));
+  guarded.subscribe(*alice.connection, {"post_9"});  // other contexts are free
+  EXPECT_EQ(alice.connection->subscriptions.size(), 3u);
+
+  PresenceAccess everyone(PresenceAudience::all, follows);
+  EXPECT_EQ(everyone.check(UserId{1}, "presence:3"), PresenceAccess::Verdict::allowed);
 }
