@@ -169,6 +169,7 @@ int serve(const Settings& settings) {
     // Start-up only: the workers are not running yet, so a blocking read is fine.
     store::sqlite::SqliteDatabase db(db_path);
     directory.load(db.load_users());
+    directory.load_unread(db.unread_counts());
   }
 
   unsigned worker_count = settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -197,6 +198,7 @@ int serve(const Settings& settings) {
                               settings.refresh_token_ttl_s, settings.api_key, nullptr};
   api::RestRateLimit rest_rate_limit({settings.rest_rate_per_s, settings.rest_burst});
   api_context.rest_rate_limit = &rest_rate_limit;
+  api_context.broker = &broker;
   api_context.readiness = [&storage] {
     return storage.healthy() ? api::Readiness{true, ""} : api::Readiness{false, "storage unavailable"};
   };
@@ -205,6 +207,9 @@ int serve(const Settings& settings) {
   api::add_online_routes(router, api_context);
   api::add_account_routes(router, api_context);
   api::add_user_routes(router, api_context);
+  api::add_follow_routes(router, api_context);
+  api::add_post_routes(router, api_context);
+  api::add_notification_routes(router, api_context);
 
   // Registered before anything can answer /health: a SIGTERM that arrives
   // as soon as the server looks up must still get the graceful shutdown

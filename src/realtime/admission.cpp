@@ -75,7 +75,7 @@ void Admission::admit(const std::shared_ptr<Connection>& c) {
   welcome.connection_id = to_string(c->id());
   welcome.server_time = util::iso8601_from_unix_ms(now_ms);
   welcome.heartbeat_interval = options_.heartbeat_interval_s;
-  welcome.unread_notifications = 0;
+  welcome.unread_notifications = entry ? entry->unread_notifications : 0;
   welcome.last_seq = entry ? raw(entry->last_seq) : 0;
   c->send(net::make_frame(protocol::connected(welcome)), "connected");
   spdlog::info("ws connected user={} conn={} worker={}", raw(c->user), to_string(c->id()),

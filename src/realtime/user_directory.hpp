@@ -28,6 +28,9 @@ struct DirectoryEntry {
   std::optional<std::int64_t> last_seen_ms;
   Seq last_seq{};
   std::int64_t created_at_ms = 0;  // the stored created_at, or when first seen
+  // Unread notifications (`connected.data.unread_notifications`), changed
+  // only from storage commit hooks, so in commit order.
+  std::int64_t unread_notifications = 0;
 };
 
 class UserDirectory {
@@ -41,6 +44,10 @@ class UserDirectory {
   void set_last_seen(UserId id, std::int64_t when_ms);
   // Raises the stored seq (never lowers it: completions may arrive out of order).
   void advance_seq(UserId id, Seq seq);
+  // Start-up: every user's unread count, from one grouped query.
+  void load_unread(const std::vector<std::pair<UserId, std::int64_t>>& counts);
+  // Adds `delta` (negative after reads), never going below zero.
+  void add_unread(UserId id, std::int64_t delta);
 
  private:
   static constexpr std::size_t kShards = 64;
