@@ -116,7 +116,10 @@ asio::awaitable<Response> like(ApiContext& ctx, Request& r, bool on) {
   auto claims = authenticate(ctx, r);
   if (!claims) co_return claims.error();
   const store::PostId id{std::stoll(r.params[0])};
-  Actor actor = on ? co_await known_actor(ctx, *claims) : Actor{claims->user_id, ""};
+  // Not `on ? co_await ... : ...`: g++ 12 miscompiles co_await inside a
+  // conditional expression (it crashed here).
+  Actor actor{claims->user_id, ""};
+  if (on) actor = co_await known_actor(ctx, *claims);
   auto job = [actor, id, on](store::Database& db) {
     LikeResult result;
     auto post = db.get_post(id);
