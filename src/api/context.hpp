@@ -15,7 +15,11 @@
 namespace herald::store {
 class StorageRunner;
 }
+namespace herald::cluster {
+class Broker;
+}
 namespace herald::realtime {
+class FollowGraph;
 class PresenceRegistry;
 class UserDirectory;
 }
@@ -47,6 +51,10 @@ struct ApiContext {
   std::function<Readiness()> readiness;
   // Requests per authenticated user; null = unlimited.
   RestRateLimit* rest_rate_limit = nullptr;
+  // Where stored notifications are published (from storage commit hooks).
+  cluster::Broker* broker = nullptr;
+  // The presence audience `followers` (kept current by follow/unfollow).
+  realtime::FollowGraph* follows = nullptr;
 };
 
 // The Bearer token's claims, or the 401 to send (PROTOCOL.md 6).
@@ -56,5 +64,8 @@ void add_operation_routes(Router& router, ApiContext& ctx);  // 6.6
 void add_online_routes(Router& router, ApiContext& ctx);     // 6.1
 void add_account_routes(Router& router, ApiContext& ctx);    // 6.2: register, login, refresh
 void add_user_routes(Router& router, ApiContext& ctx);       // 6.2: /users/me, /users/{id}
+void add_follow_routes(Router& router, ApiContext& ctx);     // 6.3: follow, followers, following
+void add_post_routes(Router& router, ApiContext& ctx);       // 6.3: posts, likes, comments
+void add_notification_routes(Router& router, ApiContext& ctx);  // 6.4
 
 }  // namespace herald::api

@@ -172,6 +172,7 @@ int serve(const Settings& settings) {
     store::sqlite::SqliteDatabase db(db_path);
     directory.load(db.load_users());
     follows.load(db.load_follows());
+    directory.load_unread(db.unread_counts());
   }
 
   unsigned worker_count = settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -200,6 +201,8 @@ int serve(const Settings& settings) {
                               settings.refresh_token_ttl_s, settings.api_key, nullptr};
   api::RestRateLimit rest_rate_limit({settings.rest_rate_per_s, settings.rest_burst});
   api_context.rest_rate_limit = &rest_rate_limit;
+  api_context.broker = &broker;
+  api_context.follows = &follows;
   api_context.readiness = [&storage] {
     return storage.healthy() ? api::Readiness{true, ""} : api::Readiness{false, "storage unavailable"};
   };
@@ -208,6 +211,9 @@ int serve(const Settings& settings) {
   api::add_online_routes(router, api_context);
   api::add_account_routes(router, api_context);
   api::add_user_routes(router, api_context);
+  api::add_follow_routes(router, api_context);
+  api::add_post_routes(router, api_context);
+  api::add_notification_routes(router, api_context);
 
   // Registered before anything can answer /health: a SIGTERM that arrives
   // as soon as the server looks up must still get the graceful shutdown

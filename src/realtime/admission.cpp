@@ -93,7 +93,7 @@ void Admission::admit(const std::shared_ptr<Connection>& c, const std::string& s
   welcome.connection_id = to_string(c->id());
   welcome.server_time = util::iso8601_from_unix_ms(now_ms);
   welcome.heartbeat_interval = options_.heartbeat_interval_s;
-  welcome.unread_notifications = 0;
+  welcome.unread_notifications = entry ? entry->unread_notifications : 0;
   welcome.last_seq = static_cast<std::int64_t>(last_seq);
 
   // What to replay (PROTOCOL.md 4.3): after `since` when given; else, for

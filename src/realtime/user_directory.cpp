@@ -1,5 +1,7 @@
 #include "realtime/user_directory.hpp"
 
+#include <algorithm>
+
 namespace herald::realtime {
 
 void UserDirectory::load(const std::vector<store::UserRecord>& users) {
@@ -54,6 +56,17 @@ void UserDirectory::raise_mailbox_mark(UserId id, Seq seq) {
   std::lock_guard lock(s.mutex);
   auto it = s.users.find(id);
   if (it != s.users.end() && raw(seq) > raw(it->second.mailbox_mark)) it->second.mailbox_mark = seq;
+}
+
+void UserDirectory::load_unread(const std::vector<std::pair<UserId, std::int64_t>>& counts) {
+  for (const auto& [id, n] : counts) add_unread(id, n);
+}
+
+void UserDirectory::add_unread(UserId id, std::int64_t delta) {
+  Shard& s = shard(id);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(id);
+  if (it != s.users.end()) it->second.unread_notifications = std::max<std::int64_t>(0, it->second.unread_notifications + delta);
 }
 
 }  // namespace herald::realtime

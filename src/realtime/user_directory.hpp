@@ -31,6 +31,9 @@ struct DirectoryEntry {
   // offline queue starts when they next connect with none open (4.3).
   Seq mailbox_mark{};
   std::int64_t created_at_ms = 0;  // the stored created_at, or when first seen
+  // Unread notifications (`connected.data.unread_notifications`), changed
+  // only from storage commit hooks, so in commit order.
+  std::int64_t unread_notifications = 0;
 };
 
 class UserDirectory {
@@ -46,6 +49,10 @@ class UserDirectory {
   void advance_seq(UserId id, Seq seq);
   // Raises the mailbox mark (never lowers it).
   void raise_mailbox_mark(UserId id, Seq seq);
+  // Start-up: every user's unread count, from one grouped query.
+  void load_unread(const std::vector<std::pair<UserId, std::int64_t>>& counts);
+  // Adds `delta` (negative after reads), never going below zero.
+  void add_unread(UserId id, std::int64_t delta);
 
  private:
   static constexpr std::size_t kShards = 64;

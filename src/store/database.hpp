@@ -95,6 +95,71 @@ enum class RefreshRotation {
   unknown,  // no such token for this user (revoked, expired or never issued)
 };
 
+// ---- Notifications and social actions (PROTOCOL.md 6.3, 6.4) -------------
+
+// Ids of the social rows, strong like util/ids.hpp's (kept here, beside
+// their only producer, so adding them rebuilt no more than the storage seam).
+enum class NotificationId : std::int64_t {};
+enum class PostId : std::int64_t {};
+enum class CommentId : std::int64_t {};
+constexpr std::int64_t raw(NotificationId id) { return static_cast<std::int64_t>(id); }
+constexpr std::int64_t raw(PostId id) { return static_cast<std::int64_t>(id); }
+constexpr std::int64_t raw(CommentId id) { return static_cast<std::int64_t>(id); }
+
+// What a notification says; the same for every recipient of one publish.
+struct NotificationContent {
+  std::string type;
+  std::string title;
+  std::string message;
+  std::string data_json = "{}";  // a JSON object's text, stored as given
+  std::optional<std::string> link;
+};
+
+struct NotificationRecord {
+  NotificationId id{};
+  UserId user{};  // the recipient
+  Seq seq{};      // in the recipient's mailbox
+  NotificationContent content;
+  bool read = false;
+  std::int64_t created_at_ms = 0;
+};
+
+enum class MarkRead { marked, already_read, not_found };
+
+// A page of a list that is ordered by id descending (PROTOCOL.md 6): the
+// caller asks for limit + 1 rows to learn whether more remain.
+struct PageRequest {
+  std::int64_t limit = 20;
+  std::optional<std::int64_t> before;  // exclusive
+};
+
+struct FollowEntry {
+  UserId user{};  // the follower (followers list) or the followee (following)
+  std::string username;
+  std::int64_t followed_at_ms = 0;
+};
+
+struct PostRecord {
+  PostId id{};
+  UserId author{};
+  std::string content;
+  std::int64_t created_at_ms = 0;
+  std::int64_t likes_count = 0;
+  std::int64_t comments_count = 0;
+};
+
+struct CommentRecord {
+  CommentId id{};
+  PostId post{};
+  UserId author{};
+  std::optional<CommentId> parent;
+  std::string content;
+  std::int64_t created_at_ms = 0;
+};
+
+// Social actions that notify at most once per (subject, actor), ever.
+enum class OnceKind : std::int64_t { follow = 1, like = 2 };
+
 // Thrown by a Database on a storage failure (I/O error, corruption, busy
 // beyond the timeout). Callers turn it into MESSAGE_PROCESSING_ERROR or 503.
 class StorageError : public std::runtime_error {
@@ -181,6 +246,47 @@ class Database {
 
   // Every (follower, followee) edge, for the in-memory follow graph at start.
   virtual std::vector<std::pair<UserId, UserId>> load_follows() = 0;
+  // ---- Notifications and social actions (PROTOCOL.md 6.3, 6.4) -----------
+  // Writers run inside one write job each: an action and the notifications
+  // it raises commit together or not at all.
+
+  // One row per recipient, each with the recipient's next mailbox seq.
+  virtual std::vector<NotificationRecord> insert_notifications(const std::vector<UserId>& users,
+                                                               const NotificationContent& content,
+                                                               std::int64_t now_ms) = 0;
+  // Newest first, `page.limit` rows at most.
+  virtual std::vector<NotificationRecord> list_notifications(UserId user, const PageRequest& page,
+                                                             bool unread_only) = 0;
+  virtual std::int64_t unread_count(UserId user) = 0;
+  // Every user with unread notifications and how many (start-up).
+  virtual std::vector<std::pair<UserId, std::int64_t>> unread_counts() = 0;
+  // A notification of another user is not_found.
+  virtual MarkRead mark_notification_read(UserId user, NotificationId id) = 0;
+  // How many were unread.
+  virtual std::int64_t mark_all_notifications_read(UserId user) = 0;
+
+  // True the first time (kind, subject, actor) is noted, false ever after.
+  virtual bool note_once(OnceKind kind, std::int64_t subject, UserId actor) = 0;
+  // True when the edge is new (false: it was there already).
+  virtual bool follow(UserId follower, UserId followee, std::int64_t now_ms) = 0;
+  virtual bool unfollow(UserId follower, UserId followee) = 0;
+  // Ordered by the listed user's id, descending; `before` is a user id.
+  virtual std::vector<FollowEntry> list_followers(UserId user, const PageRequest& page) = 0;
+  virtual std::vector<FollowEntry> list_following(UserId user, const PageRequest& page) = 0;
+
+  virtual PostRecord create_post(UserId author, const std::string& content, std::int64_t now_ms) = 0;
+  virtual std::optional<PostRecord> get_post(PostId id) = 0;
+  // True when the like is new / was there.
+  virtual bool like_post(PostId post, UserId user, std::int64_t now_ms) = 0;
+  virtual bool unlike_post(PostId post, UserId user) = 0;
+  virtual CommentRecord add_comment(PostId post, UserId author, std::optional<CommentId> parent,
+                                    const std::string& content, std::int64_t now_ms) = 0;
+  virtual std::optional<CommentRecord> get_comment(CommentId id) = 0;
+  // Oldest last (newest first, as every list), `before` a comment id.
+  virtual std::vector<CommentRecord> list_comments(PostId post, const PageRequest& page) = 0;
+  // Registered accounts among `names_lc` (lower-case), as (id, stored name).
+  virtual std::vector<std::pair<UserId, std::string>> find_registered(
+      const std::vector<std::string>& names_lc) = 0;
 };
 
 }  // namespace herald::store

@@ -13,7 +13,7 @@
 
 namespace herald::store::sqlite {
 
-inline constexpr std::array<std::string_view, 7> kMigrations = {
+inline constexpr std::array<std::string_view, 8> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -172,6 +172,18 @@ CREATE TABLE comments (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX comments_post ON comments(post_id, id);
+)sql",
+    // 8: the social actions that notify once per (subject, actor) ever
+    // (PROTOCOL.md 6.3): a follow (subject = the followed user) and a like
+    // (subject = the post). The follows and post_likes rows go on unfollow
+    // and unlike; this row stays, so toggling never notifies twice.
+    R"sql(
+CREATE TABLE notified_once (
+  kind       INTEGER NOT NULL,   -- 1 = follow, 2 = like
+  subject_id INTEGER NOT NULL,
+  actor_id   INTEGER NOT NULL,
+  PRIMARY KEY (kind, subject_id, actor_id)
+) WITHOUT ROWID;
 )sql",
 };
 

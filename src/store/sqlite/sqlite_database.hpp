@@ -75,6 +75,34 @@ class SqliteDatabase final : public Database {
   void set_mailbox_mark(UserId user, Seq mark) override;
   std::vector<std::pair<UserId, UserId>> load_follows() override;
 
+  // ---- Notifications and social actions (PROTOCOL.md 6.3, 6.4) -----------
+  // sqlite_notifications.cpp
+  std::vector<NotificationRecord> insert_notifications(const std::vector<UserId>& users,
+                                                       const NotificationContent& content,
+                                                       std::int64_t now_ms) override;
+  std::vector<NotificationRecord> list_notifications(UserId user, const PageRequest& page,
+                                                     bool unread_only) override;
+  std::int64_t unread_count(UserId user) override;
+  std::vector<std::pair<UserId, std::int64_t>> unread_counts() override;
+  MarkRead mark_notification_read(UserId user, NotificationId id) override;
+  std::int64_t mark_all_notifications_read(UserId user) override;
+  // sqlite_social.cpp
+  bool note_once(OnceKind kind, std::int64_t subject, UserId actor) override;
+  bool follow(UserId follower, UserId followee, std::int64_t now_ms) override;
+  bool unfollow(UserId follower, UserId followee) override;
+  std::vector<FollowEntry> list_followers(UserId user, const PageRequest& page) override;
+  std::vector<FollowEntry> list_following(UserId user, const PageRequest& page) override;
+  PostRecord create_post(UserId author, const std::string& content, std::int64_t now_ms) override;
+  std::optional<PostRecord> get_post(PostId id) override;
+  bool like_post(PostId post, UserId user, std::int64_t now_ms) override;
+  bool unlike_post(PostId post, UserId user) override;
+  CommentRecord add_comment(PostId post, UserId author, std::optional<CommentId> parent,
+                            const std::string& content, std::int64_t now_ms) override;
+  std::optional<CommentRecord> get_comment(CommentId id) override;
+  std::vector<CommentRecord> list_comments(PostId post, const PageRequest& page) override;
+  std::vector<std::pair<UserId, std::string>> find_registered(
+      const std::vector<std::string>& names_lc) override;
+
  private:
   // Chats are packed, a group commit's worth at a time, into one row of
   // main.chat_blocks (chat_block.hpp): one B-tree insert per commit. The
