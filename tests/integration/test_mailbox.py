@@ -10,7 +10,7 @@ import json
 
 import websockets
 
-from wsutil import RawWs, assert_none, connect, recv_json, run, send
+from wsutil import RawWs, assert_none, recv_json, run, send
 
 FAST = ("--rate-limit", "1000000", "--rate-burst", "1000000")
 
@@ -278,3 +278,112 @@ def test_the_offline_queue_and_seqs_survive_a_restart(herald_factory, tmp_path):
         for ws in (alice, bob, carol):
             await ws.close()
     run(after())
+
+
+API_KEY = "integration-api-key-0123456789abcdef"
+
+
+def test_offline_chats_and_a_notification_arrive_in_order_once(herald_factory):
+    """Issue 11's first case: B offline; A sends 3 chats and follows B; B
+    connects without since and gets the 3 chats and the new_follower, in
+    order, once; reconnecting with since resumes after them."""
+    srv = herald_factory(*FAST)
+
+    async def body():
+        bob = await open_ws(srv, 2)
+        await bob.close()
+        alice = await open_ws(srv, 1)
+        await send_chats(alice, 2, 3, "n")
+        r = await asyncio.to_thread(srv.post, "/api/v1/users/2/follow", token=srv.token(1))
+        assert r.status_code == 204
+        bob = await open_ws(srv, 2)
+        assert bob.welcome["data"]["last_seq"] == 4
+        assert bob.welcome["data"]["unread_notifications"] == 1
+        got = await mailbox_events(bob)
+        assert [(e["type"], e["seq"]) for e in got] == [("chat", 1), ("chat", 2), ("chat", 3),
+                                                       ("notification", 4)]
+        note = got[3]
+        assert note["notification_type"] == "new_follower"
+        assert note["data"]["data"] == {"follower_id": 1} and note["data"]["read"] is False
+        # The same notification as the REST list has it.
+        listed = (await asyncio.to_thread(srv.get, "/api/v1/notifications", token=srv.token(2))).json()
+        assert listed["items"][0] == note["data"]
+        await bob.close()
+        bob = await open_ws(srv, 2, since=3)
+        assert [e["seq"] for e in await mailbox_events(bob)] == [4]
+        await bob.close()
+        await alice.close()
+    run(body())
+
+
+def test_sigkill_loses_no_acked_chat_and_no_accepted_notification(herald_factory, tmp_path):
+    """Chats and publishes at full speed, SIGKILL mid-stream, restart: every
+    acked chat and every 202 notification is in the recipient's mailbox, and
+    the seqs are 1..n, each once."""
+    data = tmp_path / "crash"
+    srv = herald_factory(*FAST, "--api-key", API_KEY, "--retention-events", "1000000", data_dir=data)
+    acked, published = [], []
+
+    async def traffic():
+        bob = await open_ws(srv, 2)
+        await bob.close()
+        alice = await open_ws(srv, 1)
+        stop = asyncio.Event()
+
+        async def chats():
+            n = 0
+            try:
+                while not stop.is_set():
+                    for i in range(20):
+                        await send(alice, {"type": "message", "to_user_id": 2, "message": f"k{n}-{i}",
+                                           "client_msg_id": f"k{n}-{i}"})
+                    got = 0
+                    while got < 20:
+                        msg = await recv_json(alice, 5)
+                        if msg["type"] == "ack":
+                            acked.append(msg["data"]["client_msg_id"])
+                            got += 1
+                    n += 1
+            except (websockets.ConnectionClosed, asyncio.TimeoutError, OSError):
+                pass
+
+        def publish_loop():
+            import requests
+            k = 0
+            while not stop.is_set():
+                try:
+                    r = requests.post(srv.base + "/api/v1/notifications", timeout=5,
+                                      headers={"X-API-Key": API_KEY},
+                                      json={"user_ids": [2], "type": "new_like", "title": "t",
+                                            "message": f"p{k}", "data": {"k": k}})
+                except requests.RequestException:
+                    return
+                if r.status_code == 202:
+                    published.append(f"p{k}")
+                k += 1
+
+        tasks = [asyncio.create_task(chats()), asyncio.create_task(asyncio.to_thread(publish_loop))]
+        await asyncio.sleep(1.5)
+        srv.proc.kill()  # SIGKILL, mid-stream
+        srv.proc.wait()
+        stop.set()
+        await asyncio.gather(*tasks)
+    run(traffic(), timeout=60)
+    srv.log.close()
+    srv.proc = None  # killed on purpose: teardown has no exit code to check
+    assert len(acked) > 100 and len(published) > 5
+
+    srv2 = herald_factory(*FAST, "--retention-events", "1000000", data_dir=data)
+
+    async def check():
+        bob = await open_ws(srv2, 2, since=0)
+        got = await mailbox_events(bob, quiet=1.5)
+        assert seqs(got) == list(range(1, len(got) + 1))
+        texts = [e["data"]["message"] for e in got]
+        stored_chats = {e["data"]["message"] for e in got if e["type"] == "chat"}
+        stored_notes = {e["data"]["message"] for e in got if e["type"] == "notification"}
+        assert len(texts) == len(set(texts))
+        assert set(acked) <= stored_chats
+        assert set(published) <= stored_notes
+        await bob.close()
+    run(check(), timeout=60)
