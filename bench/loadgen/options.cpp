@@ -29,6 +29,7 @@ std::string usage() {
   --quiet S              storm: stop after S seconds with no new status (3)
   --message-bytes B      chat text length (32)
   --audience followers|all   fanout: followers = listeners subscribe to presence:<publisher>
+  --follow-api           fanout followers: listeners follow the publisher over REST first (Herald)
   --tls                  wss: a TLS handshake (full, unverified) before each upgrade
 )";
 }
@@ -47,8 +48,12 @@ std::expected<Options, std::string> parse_options(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") return std::unexpected(usage());
-    if (flag == "--tls") {  // the one flag without a value
+    if (flag == "--tls") {  // the flags without a value
       o.target.tls = true;
+      continue;
+    }
+    if (flag == "--follow-api") {
+      o.follow_api = true;
       continue;
     }
     if (i + 1 >= argc) return std::unexpected("missing value for " + std::string(flag));

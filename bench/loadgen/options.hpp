@@ -32,6 +32,9 @@ struct Options {
   double quiet_s = 3;             // storm: stop after this long with nothing new
   std::size_t message_bytes = 32;  // chat text length
   std::string audience = "followers";  // followers: fanout listeners subscribe
+  // followers against Herald: each listener first follows the publisher
+  // over REST (Herald allows presence:<id> only to followers).
+  bool follow_api = false;
   std::int64_t token_ttl_s = 3600;
 };
 

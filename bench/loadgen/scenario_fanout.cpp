@@ -1,13 +1,17 @@
 // fanout: one publisher changes its presence (away/online alternately); N
 // listeners receive each change. With --audience followers the listeners
-// first subscribe to "presence:<publisher id>" (Herald's `followers` mode
-// without follows); with `all` the server sends to every online user. The
+// first subscribe to "presence:<publisher id>" (the peers' `followers`;
+// Herald allows that subscription only to followers, so with --follow-api
+// each listener first follows the publisher over REST, and Herald's
+// audience is then the followers); with `all` the server sends to every
+// online user. The
 // send time and a sequence number ride in the presence data {"t":ns,"s":n}.
 // Publishes in flight = published - deliveries / listeners; --window caps
 // that, --rate caps offered deliveries per second.
 #include <cmath>
 
 #include "clock.hpp"
+#include "follow_setup.hpp"
 #include "json_scan.hpp"
 #include "scenario.hpp"
 
@@ -32,6 +36,10 @@ class FanoutScenario final : public Scenario {
     }
     std::vector<std::uint64_t> ids(opt_.connections);
     for (std::uint64_t i = 0; i < ids.size(); ++i) ids[i] = opt_.user_base + 1 + i;
+    if (opt_.audience == "followers" && opt_.follow_api) {
+      r.metric("followed", static_cast<std::int64_t>(
+                               follow_over_http(opt_.target, minter_, ids, opt_.user_base, opt_.timeout_s)));
+    }
     open_clients(ids, opt_.timeout_s);
     listeners_ = welcomed_ - 1;
     if (opt_.audience == "followers") {

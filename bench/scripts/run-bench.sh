@@ -80,7 +80,8 @@ server_command() {  # name audience data_dir
   case "$1" in
     # The loader's connections come from a few 127.0.0.x addresses: no per-address cap.
     herald) echo "$herald serve --port $port --data-dir $3 --jwt-secret $secret --presence-audience $2 --workers 1" \
-                 "--rate-limit 1000000 --rate-burst 1000000 --max-connections-per-address 0 --log-level warn" ;;
+                 "--rate-limit 1000000 --rate-burst 1000000 --presence-rate 1000000 --presence-burst 1000000" \
+                 "--max-connections-per-address 0 --log-level warn" ;;
     *) echo "$root/bench/peers/run-peer.sh $1 --port $port --secret $secret --audience $2" ;;
   esac
 }
@@ -109,6 +110,10 @@ start_server() {
 }
 
 declare -A skipped
+# Herald's followers are real follows (presence:<id> is allowed only to
+# them); the peers' followers mode is the subscription alone.
+follow_flag() { [[ "$1" == herald* ]] && echo --follow-api; }
+
 # run_case server audience loadgen-args...
 run_case() {
   local name="$1" audience="$2"; shift 2
@@ -199,12 +204,12 @@ for f in $fractions; do
 done
 for s in $servers; do
   run_case "$s" followers --scenario fanout --connections "$fan" --rate "$fan_rate" --window 64 \
-    --duration "$d" --warmup "$w" --audience followers
+    --duration "$d" --warmup "$w" --audience followers $(follow_flag "$s")
 done
 # The same listeners, closed loop: each server's maximum deliveries/s.
 for s in $servers; do
   run_case "$s" followers --scenario fanout --connections "$fan" --rate 0 --window 256 \
-    --duration "$d" --warmup "$w" --audience followers
+    --duration "$d" --warmup "$w" --audience followers $(follow_flag "$s")
 done
 for s in $servers; do
   run_case "$s" all --scenario storm --connections "$storm" --connect-rate "$storm_rate" --concurrency 0 \
