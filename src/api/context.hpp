@@ -56,5 +56,6 @@ void add_operation_routes(Router& router, ApiContext& ctx);  // 6.6
 void add_online_routes(Router& router, ApiContext& ctx);     // 6.1
 void add_account_routes(Router& router, ApiContext& ctx);    // 6.2: register, login, refresh
 void add_user_routes(Router& router, ApiContext& ctx);       // 6.2: /users/me, /users/{id}
+void add_history_routes(Router& router, ApiContext& ctx);    // 6.5: /messages/{id}, /conversations
 
 }  // namespace herald::api

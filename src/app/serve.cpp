@@ -205,6 +205,7 @@ int serve(const Settings& settings) {
   api::add_online_routes(router, api_context);
   api::add_account_routes(router, api_context);
   api::add_user_routes(router, api_context);
+  api::add_history_routes(router, api_context);
 
   // Registered before anything can answer /health: a SIGTERM that arrives
   // as soon as the server looks up must still get the graceful shutdown
