@@ -13,7 +13,8 @@ import websockets
 
 from wsutil import recv_json, run, send
 
-FAST = ("--rate-limit", "1000000", "--rate-burst", "1000000")
+FAST = ("--rate-limit", "1000000", "--rate-burst", "1000000",
+        "--rest-rate", "1000000", "--rest-burst", "1000000")  # many REST reads per user
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 

@@ -6,6 +6,7 @@
 // a user with no conversations. Each state is checked against a model
 // kept by the test (every chat sent, in id order).
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -255,4 +256,42 @@ TEST(History, EveryChatOnceBeforeDuringAndAfterAFold) {
   check(read);
   expect_list(reader, chats, 1, 1, read);
   EXPECT_EQ(raw(reader.list_conversations(UserId{1}, kNewest, 20).conversations.front().partner), 9);
+}
+
+// Archive migration 4 fills archive.partners from the messages an older
+// archive holds, so the list and unread counts cover chats from before it.
+TEST(History, TheArchiveMigrationFillsPartnersFromOlderChats) {
+  auto file = temp_db();
+  std::vector<std::pair<std::int64_t, std::int64_t>> batch;
+  for (int n = 0; n < 16384; ++n) batch.push_back(n % 5 == 0 ? std::pair<std::int64_t, std::int64_t>{1, 2 + n % 4}
+                                                              : std::pair<std::int64_t, std::int64_t>{2 + n % 4, 1});
+  {
+    SqliteDatabase writer(file);
+    SqliteDatabase folder(file);
+    Chats chats(writer);
+    chats.batch(batch);
+    ASSERT_TRUE(folder.compact());
+  }
+  // Back to archive version 3: no partners table.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(SqliteDatabase::archive_file(file).c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE partners; PRAGMA user_version = 3;", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  SqliteDatabase writer(file);  // migrates
+  SqliteDatabase reader(file);
+  auto list = reader.list_conversations(UserId{1}, kNewest, 20);
+  ASSERT_EQ(list.conversations.size(), 4u);
+  std::map<std::int64_t, std::int64_t> received, last;
+  for (int n = 0; n < 16384; ++n) {
+    auto [from, to] = batch[n];
+    std::int64_t partner = from == 1 ? to : from;
+    last[partner] = n + 1;  // ids from 1
+    if (to == 1) ++received[partner];
+  }
+  for (const auto& c : list.conversations) {
+    EXPECT_EQ(raw(c.last.id), last[raw(c.partner)]);
+    EXPECT_EQ(c.unread, received[raw(c.partner)]);
+  }
+  EXPECT_EQ(raw(list.conversations.front().partner), 2 + 16383 % 4);
 }
