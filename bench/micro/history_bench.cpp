@@ -75,12 +75,15 @@ const std::filesystem::path& history_db() {
                               1'700'000'000'000 + n});
         }
         writer.commit();
-        while (folder.compact()) {
-        }
+        writer.after_batch();  // the writer's WAL restart, as in the server
+        bool folded = false;
+        while (folder.compact()) folded = true;
+        if (folded) folder.maintain();  // the maintenance thread's checkpoints
       }
       writer.begin();
       writer.set_last_seen(UserId{1}, 1);  // releases what the last fold archived
       writer.commit();
+      writer.maintain();
     }
     std::ofstream(done) << total << "\n";
     return dir / "herald.db";
