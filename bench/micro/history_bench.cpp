@@ -12,7 +12,6 @@
 // (every 20,000th: a page of 50 spans 50 folds' runs). Each benchmark
 // reports the mean and, as counters, p50 and p99 in microseconds.
 #include <benchmark/benchmark.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,11 +39,13 @@ std::int64_t chats_wanted() {
 }
 
 // (from, to) of the n-th chat.
-std::pair<std::int64_t, std::int64_t> nth_chat(std::int64_t n, std::int64_t total, std::mt19937_64& rng) {
+std::pair<std::int64_t, std::int64_t> nth_chat(std::int64_t n, std::int64_t total,
+                                               std::mt19937_64& rng) {
   const std::int64_t spread = std::max<std::int64_t>(1, total / 3000);
   if (n % spread == 0) {
     std::int64_t partner = 1000 + (n / spread) % 1000;
-    return (n / spread) % 2 ? std::pair{partner, std::int64_t{1}} : std::pair{std::int64_t{1}, partner};
+    return (n / spread) % 2 ? std::pair{partner, std::int64_t{1}}
+                            : std::pair{std::int64_t{1}, partner};
   }
   if (n % 100 == 1) return n % 200 == 1 ? std::pair{2, 3} : std::pair{3, 2};
   if (n % 20000 == 7) return {4, 5};
@@ -57,7 +58,8 @@ std::pair<std::int64_t, std::int64_t> nth_chat(std::int64_t n, std::int64_t tota
 const std::filesystem::path& history_db() {
   static const std::filesystem::path file = [] {
     const std::int64_t total = chats_wanted();
-    auto dir = std::filesystem::temp_directory_path() / ("herald-history-bench-" + std::to_string(total));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("herald-history-bench-" + std::to_string(total));
     auto done = dir / "complete";
     if (std::filesystem::exists(done)) return dir / "herald.db";
     std::filesystem::remove_all(dir);
@@ -71,8 +73,8 @@ const std::filesystem::path& history_db() {
         writer.begin();
         for (std::int64_t i = 0; i < kBatch && n < total; ++i, ++n) {
           auto [from, to] = nth_chat(n, total, rng);
-          writer.insert_chat({UserId{from}, UserId{to}, "Hello! How are you doing today?", std::nullopt,
-                              1'700'000'000'000 + n});
+          writer.insert_chat({UserId{from}, UserId{to}, "Hello! How are you doing today?",
+                              std::nullopt, 1'700'000'000'000 + n});
         }
         writer.commit();
         writer.after_batch();  // the writer's WAL restart, as in the server
@@ -100,7 +102,8 @@ void timed(benchmark::State& state, Read read) {
   for (auto _ : state) {
     auto start = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(read(reader));
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+                     .count());
   }
   std::sort(us.begin(), us.end());
   state.counters["p50_us"] = us[us.size() / 2];
@@ -113,8 +116,9 @@ void BM_HistoryPageBusy(benchmark::State& state) {
   const std::int64_t total = chats_wanted();
   std::mt19937_64 rng(7);
   timed(state, [&](SqliteDatabase& db) {
-    MessageId before = state.range(0) ? MessageId{std::uniform_int_distribution<std::int64_t>(1, total)(rng)}
-                                      : kNewest;
+    MessageId before = state.range(0)
+                           ? MessageId{std::uniform_int_distribution<std::int64_t>(1, total)(rng)}
+                           : kNewest;
     return db.read_conversation(UserId{2}, UserId{3}, before, 50).messages.size();
   });
 }
@@ -135,9 +139,14 @@ void BM_HistoryConversations(benchmark::State& state) {
   const std::size_t limit = static_cast<std::size_t>(state.range(0));
   const bool middle = state.range(1) != 0;
   timed(state, [&](SqliteDatabase& db) {
-    return db.list_conversations(UserId{1}, middle ? MessageId{total / 2} : kNewest, limit).conversations.size();
+    return db.list_conversations(UserId{1}, middle ? MessageId{total / 2} : kNewest, limit)
+        .conversations.size();
   });
 }
-BENCHMARK(BM_HistoryConversations)->Args({20, 0})->Args({100, 0})->Args({20, 1})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_HistoryConversations)
+    ->Args({20, 0})
+    ->Args({100, 0})
+    ->Args({20, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -13,9 +13,8 @@
 // - /conversations: `limit` 1..100, default 20; rows newest last message
 //   first; the cursor `before` and `next_before` are a last message id
 //   (message ids are unique, so the order is total).
-#include <charconv>
-
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "api/context.hpp"
 #include "realtime/user_directory.hpp"
@@ -32,8 +31,9 @@ constexpr std::int64_t kMessagesLimit = 50;       // PROTOCOL.md 6.5
 constexpr std::int64_t kConversationsLimit = 20;  // PROTOCOL.md 6
 
 // An integer query parameter within [min, max]; nullopt = absent.
-std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r, std::string_view name,
-                                                              std::int64_t min, std::int64_t max) {
+std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r,
+                                                               std::string_view name,
+                                                               std::int64_t min, std::int64_t max) {
   auto text = r.query_param(name);
   if (!text) return std::optional<std::int64_t>{};
   std::int64_t v = 0;
@@ -43,7 +43,8 @@ std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r,
   }
   if (v < min || v > max) {
     return std::unexpected(validation_error(
-        "query", name, "value must be between " + std::to_string(min) + " and " + std::to_string(max)));
+        "query", name,
+        "value must be between " + std::to_string(min) + " and " + std::to_string(max)));
   }
   return std::optional<std::int64_t>{v};
 }
@@ -109,7 +110,8 @@ void add_history_routes(Router& router, ApiContext& ctx) {
     // The first page marks the conversation read, awaited so the caller's
     // next /conversations shows it; no write when nothing was unread.
     if (!page_of->before && page.received > page.read) {
-      auto mark = [me, partner, newest = page.newest, received = page.received](store::Database& db) {
+      auto mark = [me, partner, newest = page.newest,
+                   received = page.received](store::Database& db) {
         db.mark_conversation_read(me, partner, newest, received);
         return true;
       };

@@ -63,10 +63,12 @@ class SqliteDatabase::HistoryLog {
       while (!blocks_.empty() && blocks_.front().last < oldest_last) drop_front();
     }
     Statement& fresh = statements.get(
-        "SELECT last_id, first_id, records FROM main.chat_blocks WHERE last_id > ?1 ORDER BY last_id");
+        "SELECT last_id, first_id, records FROM main.chat_blocks WHERE last_id > ?1 ORDER BY "
+        "last_id");
     fresh.bind(1, blocks_.empty() ? std::int64_t{0} : blocks_.back().last);
     while (fresh.step()) {
-      blocks_.push_back(Block{fresh.column_int(1), fresh.column_int(0), std::string(fresh.column_blob(2))});
+      blocks_.push_back(
+          Block{fresh.column_int(1), fresh.column_int(0), std::string(fresh.column_blob(2))});
       ChatBlockReader reader(blocks_.back().records);  // views into the deque's element: stable
       ChatRecord r;
       while (reader.next(r)) {
@@ -112,8 +114,9 @@ SqliteDatabase::HistoryLog& SqliteDatabase::history_log() {
 namespace {
 
 HistoryMessage message_of(const ChatRecord& r, std::int64_t reader) {
-  return HistoryMessage{MessageId{r.id}, UserId{r.from}, UserId{r.to}, std::string(r.body),
-                        r.created_at, Seq{r.from == reader ? r.sender_seq : r.recipient_seq}};
+  return HistoryMessage{MessageId{r.id}, UserId{r.from},
+                        UserId{r.to},    std::string(r.body),
+                        r.created_at,    Seq{r.from == reader ? r.sender_seq : r.recipient_seq}};
 }
 
 // A message of the archive by id, as `reader` sees it.
@@ -123,8 +126,8 @@ HistoryMessage archived_message(Statements& statements, std::int64_t id, std::in
       " FROM archive.messages WHERE id = ?1");
   m.bind(1, id);
   if (!m.step()) throw StorageError("conversation entry without its message");
-  HistoryMessage h{MessageId{id}, UserId{m.column_int(0)}, UserId{m.column_int(1)}, m.column_text(2),
-                   m.column_int(3), Seq{}};
+  HistoryMessage h{MessageId{id},    UserId{m.column_int(0)}, UserId{m.column_int(1)},
+                   m.column_text(2), m.column_int(3),         Seq{}};
   h.seq = Seq{m.column_int(0) == reader ? m.column_int(4) : m.column_int(5)};
   m.reset();
   return h;
@@ -243,7 +246,8 @@ ConversationPage SqliteDatabase::read_conversation(UserId user, UserId partner, 
   return page;
 }
 
-ConversationList SqliteDatabase::list_conversations(UserId user, MessageId before, std::size_t limit) {
+ConversationList SqliteDatabase::list_conversations(UserId user, MessageId before,
+                                                    std::size_t limit) {
   const std::int64_t u = raw(user), below = raw(before);
   const std::size_t want = limit + 1;
   ConversationList list;
@@ -300,7 +304,8 @@ ConversationList SqliteDatabase::list_conversations(UserId user, MessageId befor
       ++taken;
     }
     partners.reset();
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.last_id > b.last_id; });
+    std::sort(rows.begin(), rows.end(),
+              [](const Row& a, const Row& b) { return a.last_id > b.last_id; });
     if (rows.size() > want) rows.resize(want);
     list.more = rows.size() > limit;
     if (list.more) rows.resize(limit);
@@ -325,10 +330,11 @@ void SqliteDatabase::mark_conversation_read(UserId user, UserId partner, Message
                                             std::int64_t received) {
   open_job_savepoint();
   statements_
-      ->get("INSERT INTO main.conversation_reads (user_id, partner_id, read_upto, read_count)"
-            " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id, partner_id) DO UPDATE SET"
-            " read_upto = excluded.read_upto, read_count = excluded.read_count"
-            " WHERE excluded.read_upto > read_upto")
+      ->get(
+          "INSERT INTO main.conversation_reads (user_id, partner_id, read_upto, read_count)"
+          " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id, partner_id) DO UPDATE SET"
+          " read_upto = excluded.read_upto, read_count = excluded.read_count"
+          " WHERE excluded.read_upto > read_upto")
       .bind(1, raw(user))
       .bind(2, raw(partner))
       .bind(3, raw(upto))
@@ -349,7 +355,9 @@ void SqliteDatabase::upsert_partners(std::span<const ConversationEntry> sorted) 
   while (i < sorted.size()) {
     const ConversationEntry& first = sorted[i];
     std::int64_t last_id = 0, lo_received = 0, hi_received = 0;
-    for (; i < sorted.size() && sorted[i].user_lo == first.user_lo && sorted[i].user_hi == first.user_hi; ++i) {
+    for (; i < sorted.size() && sorted[i].user_lo == first.user_lo &&
+           sorted[i].user_hi == first.user_hi;
+         ++i) {
       last_id = std::max(last_id, sorted[i].message_id);
       (sorted[i].from_lo ? hi_received : lo_received) += 1;
     }

@@ -47,7 +47,8 @@ class Chats {
     writer_.begin();
     for (auto [from, to] : from_to) {
       std::string text = "m" + std::to_string(sent_.size() + 1) + " é'\";--";
-      auto r = writer_.insert_chat({UserId{from}, UserId{to}, text, std::nullopt, 1000 + static_cast<std::int64_t>(sent_.size())});
+      auto r = writer_.insert_chat({UserId{from}, UserId{to}, text, std::nullopt,
+                                    1000 + static_cast<std::int64_t>(sent_.size())});
       sent_.push_back({raw(r.id), from, to, raw(r.sender_seq), raw(r.recipient_seq), text});
     }
     writer_.commit();
@@ -255,7 +256,8 @@ TEST(History, EveryChatOnceBeforeDuringAndAfterAFold) {
   chats.one(9, 1);
   check(read);
   expect_list(reader, chats, 1, 1, read);
-  EXPECT_EQ(raw(reader.list_conversations(UserId{1}, kNewest, 20).conversations.front().partner), 9);
+  EXPECT_EQ(raw(reader.list_conversations(UserId{1}, kNewest, 20).conversations.front().partner),
+            9);
 }
 
 // Archive migration 4 fills archive.partners from the messages an older
@@ -263,8 +265,9 @@ TEST(History, EveryChatOnceBeforeDuringAndAfterAFold) {
 TEST(History, TheArchiveMigrationFillsPartnersFromOlderChats) {
   auto file = temp_db();
   std::vector<std::pair<std::int64_t, std::int64_t>> batch;
-  for (int n = 0; n < 16384; ++n) batch.push_back(n % 5 == 0 ? std::pair<std::int64_t, std::int64_t>{1, 2 + n % 4}
-                                                              : std::pair<std::int64_t, std::int64_t>{2 + n % 4, 1});
+  for (int n = 0; n < 16384; ++n)
+    batch.push_back(n % 5 == 0 ? std::pair<std::int64_t, std::int64_t>{1, 2 + n % 4}
+                               : std::pair<std::int64_t, std::int64_t>{2 + n % 4, 1});
   {
     SqliteDatabase writer(file);
     SqliteDatabase folder(file);
@@ -275,7 +278,9 @@ TEST(History, TheArchiveMigrationFillsPartnersFromOlderChats) {
   // Back to archive version 3: no partners table.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(SqliteDatabase::archive_file(file).c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE partners; PRAGMA user_version = 3;", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "DROP TABLE partners; PRAGMA user_version = 3;", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
 
   SqliteDatabase writer(file);  // migrates
