@@ -260,9 +260,11 @@ DROP INDEX messages_pair;
     // 4: chat history's conversation list (PROTOCOL.md 6.5): one row per
     // user and partner, both ways round, with the newest message id between
     // them and how many the user received from the partner. The fold upserts
-    // each pair of its chats once (SqliteDatabase::upsert_partners); the
-    // covering index lists a user's conversations newest first. Filled here
-    // from the messages already archived.
+    // each side of each pair of its chats once, in key order
+    // (SqliteDatabase::upsert_partners). No index by last_id: it doubled
+    // the fold's cost with many pairs, and a list reads the user's rows
+    // (one B-tree range) and sorts them. Filled here from the messages
+    // already archived.
     R"sql(
 CREATE TABLE partners (
   user_id    INTEGER NOT NULL,
@@ -271,7 +273,6 @@ CREATE TABLE partners (
   received   INTEGER NOT NULL,   -- messages from partner_id to user_id
   PRIMARY KEY (user_id, partner_id)
 ) WITHOUT ROWID;
-CREATE INDEX partners_recent ON partners(user_id, last_id, partner_id, received);
 INSERT INTO partners (user_id, partner_id, last_id, received)
   SELECT u, p, max(id), sum(got) FROM (
     SELECT to_user_id AS u, from_user_id AS p, id, 1 AS got FROM messages

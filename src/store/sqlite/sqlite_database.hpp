@@ -181,7 +181,8 @@ class SqliteDatabase final : public Database {
   HistoryLog& history_log();
   std::shared_ptr<HistoryLog> history_log_;  // shared_ptr: HistoryLog is incomplete here
   // The fold's share: per (user, partner) the newest message id and how
-  // many the user received, one upsert per pair per fold (archive.partners).
+  // many the user received (archive.partners), one upsert per pair and
+  // side per fold, in key order.
   void upsert_partners(std::span<const ConversationEntry> sorted);
   // ---- end of chat history ---------------------------------------------------
 

@@ -127,8 +127,8 @@ void SqliteDatabase::insert_runs(std::vector<MailboxEntry>& mailbox,
       " VALUES (?1, ?2, ?3, ?4, ?5)");
   insert_in_slices(conversations, [&](std::span<const ConversationEntry> slice) {
     insert_conversation_runs(conversation_run, slice);
-    upsert_partners(slice);  // chat history's conversation list
   });
+  upsert_partners(conversations);  // chat history's conversation list
 }
 
 bool SqliteDatabase::compact() {
