@@ -389,6 +389,8 @@ def main():
     ap.add_argument("--plots", required=True)
     ap.add_argument("--micro", help="micro_bench JSON output (optional)")
     ap.add_argument("--tls", help="bench/scripts/run-tls.sh JSON output (optional)")
+    ap.add_argument("--history", help="the History section, measured by micro_bench (optional; default:"
+                    " history.md beside --results, included as written)")
     ap.add_argument("--chat-tail", help="bench/scripts/chat-tail.sh output (optional; default: chat_tail.jsonl"
                     " beside --results)")
     a = ap.parse_args()
@@ -421,6 +423,9 @@ def main():
 
     tail = a.chat_tail or os.path.join(os.path.dirname(os.path.abspath(a.results)), "chat_tail.jsonl")
     md += chat_tail_section(tail)
+    history = a.history or os.path.join(os.path.dirname(os.path.abspath(a.results)), "history.md")
+    if os.path.exists(history):
+        md += open(history).read().rstrip("\n").split("\n") + [""]
 
     md += ["## Scenarios", ""]
     by = lambda scen, pred=lambda r: True, key=None: {s: pick(runs, s, scen, pred, key) for s in SERVERS}

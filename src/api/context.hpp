@@ -67,5 +67,6 @@ void add_user_routes(Router& router, ApiContext& ctx);       // 6.2: /users/me, 
 void add_follow_routes(Router& router, ApiContext& ctx);     // 6.3: follow, followers, following
 void add_post_routes(Router& router, ApiContext& ctx);       // 6.3: posts, likes, comments
 void add_notification_routes(Router& router, ApiContext& ctx);  // 6.4
+void add_history_routes(Router& router, ApiContext& ctx);    // 6.5: /messages/{id}, /conversations
 
 }  // namespace herald::api

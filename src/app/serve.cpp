@@ -214,6 +214,7 @@ int serve(const Settings& settings) {
   api::add_follow_routes(router, api_context);
   api::add_post_routes(router, api_context);
   api::add_notification_routes(router, api_context);
+  api::add_history_routes(router, api_context);
 
   // Registered before anything can answer /health: a SIGTERM that arrives
   // as soon as the server looks up must still get the graceful shutdown

@@ -89,6 +89,42 @@ struct MailboxRetention {
   std::int64_t min_created_at_ms = 0;  // older events are not replayed
 };
 
+// ---- Chat history (PROTOCOL.md 6.5) -------------------------------------
+// One chat as a history reader sees it: the `chat` event's fields, plus the
+// reader's own mailbox seq for it (sender_seq when the reader sent it,
+// else recipient_seq).
+struct HistoryMessage {
+  MessageId id{};
+  UserId from{};
+  UserId to{};
+  std::string text;
+  std::int64_t created_at_ms = 0;
+  Seq seq{};
+};
+// A page of one conversation, newest first.
+struct ConversationPage {
+  std::vector<HistoryMessage> messages;
+  bool more = false;  // older messages remain (the cursor is the last id)
+  // As of this read: the conversation's newest message id, how many
+  // messages the reader has received from the partner in all, and how many
+  // of them the stored read state covers. mark_conversation_read(newest,
+  // received) marks it all read; nothing to do when read == received.
+  MessageId newest{};
+  std::int64_t received = 0;
+  std::int64_t read = 0;
+};
+// One row of a user's conversation list.
+struct ConversationSummary {
+  UserId partner{};
+  HistoryMessage last;      // the newest message, either direction
+  std::int64_t unread = 0;  // messages from the partner not read yet
+};
+struct ConversationList {
+  std::vector<ConversationSummary> conversations;  // newest last message first
+  bool more = false;  // the cursor is the last row's last message id
+};
+// ---- end of chat history ---------------------------------------------------
+
 enum class RefreshRotation {
   rotated,  // the next token is stored; the presented one is used up
   reused,   // the presented token had been rotated before: its family is revoked
@@ -287,6 +323,23 @@ class Database {
   // Registered accounts among `names_lc` (lower-case), as (id, stored name).
   virtual std::vector<std::pair<UserId, std::string>> find_registered(
       const std::vector<std::string>& names_lc) = 0;
+  // ---- Chat history (PROTOCOL.md 6.5) -------------------------------------
+  // Like read_mailbox, these see every chat committed before the call, in
+  // the log or the archive, each once.
+  //
+  // The conversation between `user` and `partner`, newest first: at most
+  // `limit` messages with ids below `before` (exclusive).
+  virtual ConversationPage read_conversation(UserId user, UserId partner, MessageId before,
+                                             std::size_t limit) = 0;
+  // One row per partner of `user`, by their last message, newest first: at
+  // most `limit` rows whose last message id is below `before`.
+  virtual ConversationList list_conversations(UserId user, MessageId before, std::size_t limit) = 0;
+  // A write job: `user` has read every message from `partner` up to
+  // `upto`, `received` of them in all (ConversationPage's newest and
+  // received). Kept only if newer than the stored read state.
+  virtual void mark_conversation_read(UserId user, UserId partner, MessageId upto,
+                                      std::int64_t received) = 0;
+  // ---- end of chat history ---------------------------------------------------
 };
 
 }  // namespace herald::store

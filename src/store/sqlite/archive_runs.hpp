@@ -32,6 +32,7 @@ struct ConversationEntry {
   std::int64_t user_lo = 0;
   std::int64_t user_hi = 0;
   std::int64_t message_id = 0;
+  bool from_lo = false;  // sent by user_lo (the fold's partner counts; not stored in runs)
 };
 
 // A run holds at most this many entries, so one row stays a few pages.

@@ -13,7 +13,7 @@
 
 namespace herald::store::sqlite {
 
-inline constexpr std::array<std::string_view, 8> kMigrations = {
+inline constexpr std::array<std::string_view, 9> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -185,6 +185,20 @@ CREATE TABLE notified_once (
   PRIMARY KEY (kind, subject_id, actor_id)
 ) WITHOUT ROWID;
 )sql",
+    // 9: chat history's read state (PROTOCOL.md 6.5, sqlite_history.cpp):
+    // per user and partner, the newest message id the user has read in that
+    // conversation and how many messages from the partner that covered, so
+    // the unread count is archive.partners.received (plus the log's) minus
+    // read_count. Written by the writer (a mark-read job), hence in main.
+    R"sql(
+CREATE TABLE conversation_reads (
+  user_id    INTEGER NOT NULL,
+  partner_id INTEGER NOT NULL,
+  read_upto  INTEGER NOT NULL,   -- a message id
+  read_count INTEGER NOT NULL,   -- messages from partner_id with id <= read_upto
+  PRIMARY KEY (user_id, partner_id)
+) WITHOUT ROWID;
+)sql",
 };
 
 // Index of the main migration before which the archive receives the main
@@ -195,7 +209,7 @@ inline constexpr std::size_t kMoveChatsToArchiveBefore = 3;
 // main file, and a chat's id continues the chat log's. The table text is
 // written out again rather than shared with migration 1: every migration is
 // frozen history, and one file's may not change with the other's.
-inline constexpr std::array<std::string_view, 3> kArchiveMigrations = {
+inline constexpr std::array<std::string_view, 4> kArchiveMigrations = {
     R"sql(
 CREATE TABLE messages (
   id            INTEGER PRIMARY KEY,
@@ -249,6 +263,29 @@ CREATE TABLE conversation_runs (
     R"sql(
 DROP TABLE mailbox;
 DROP INDEX messages_pair;
+)sql",
+    // 4: chat history's conversation list (PROTOCOL.md 6.5): one row per
+    // user and partner, both ways round, with the newest message id between
+    // them and how many the user received from the partner. The fold upserts
+    // each side of each pair of its chats once, in key order
+    // (SqliteDatabase::upsert_partners). No index by last_id: it doubled
+    // the fold's cost with many pairs, and a list reads the user's rows
+    // (one B-tree range) and sorts them. Filled here from the messages
+    // already archived.
+    R"sql(
+CREATE TABLE partners (
+  user_id    INTEGER NOT NULL,
+  partner_id INTEGER NOT NULL,
+  last_id    INTEGER NOT NULL,   -- the newest message between them
+  received   INTEGER NOT NULL,   -- messages from partner_id to user_id
+  PRIMARY KEY (user_id, partner_id)
+) WITHOUT ROWID;
+INSERT INTO partners (user_id, partner_id, last_id, received)
+  SELECT u, p, max(id), sum(got) FROM (
+    SELECT to_user_id AS u, from_user_id AS p, id, 1 AS got FROM messages
+    UNION ALL
+    SELECT from_user_id, to_user_id, id, 0 FROM messages)
+  GROUP BY u, p;
 )sql",
 };
 

@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -103,6 +104,14 @@ class SqliteDatabase final : public Database {
   std::vector<std::pair<UserId, std::string>> find_registered(
       const std::vector<std::string>& names_lc) override;
 
+  // ---- Chat history (sqlite_history.cpp) ----------------------------------
+  ConversationPage read_conversation(UserId user, UserId partner, MessageId before,
+                                     std::size_t limit) override;
+  ConversationList list_conversations(UserId user, MessageId before, std::size_t limit) override;
+  void mark_conversation_read(UserId user, UserId partner, MessageId upto,
+                              std::int64_t received) override;
+  // ---- end of chat history ---------------------------------------------------
+
  private:
   // Chats are packed, a group commit's worth at a time, into one row of
   // main.chat_blocks (chat_block.hpp): one B-tree insert per commit. The
@@ -192,6 +201,19 @@ class SqliteDatabase final : public Database {
   bool in_transaction() const;
   void run(const char* sql);  // a cached statement with no parameters or rows
   std::int64_t scalar(const char* sql);  // ... with no parameters and one integer
+
+  // ---- Chat history (sqlite_history.cpp) ----------------------------------
+  // A reader's copy of the chat log, brought up to date at each history
+  // read: stored blocks never change, new ones come at the end and released
+  // ones leave at the front, so only those are read (HistoryLog).
+  class HistoryLog;
+  HistoryLog& history_log();
+  std::shared_ptr<HistoryLog> history_log_;  // shared_ptr: HistoryLog is incomplete here
+  // The fold's share: per (user, partner) the newest message id and how
+  // many the user received (archive.partners), one upsert per pair and
+  // side per fold, in key order.
+  void upsert_partners(std::span<const ConversationEntry> sorted);
+  // ---- end of chat history ---------------------------------------------------
 
   static int on_wal_commit(void* self, sqlite3* db, const char* schema, int frames);
 

@@ -105,7 +105,7 @@ void SqliteDatabase::fold_blocks(const std::vector<std::string>& blocks, std::in
       message.run();
       mailbox.push_back({r.from, r.sender_seq, kMailboxChat, r.id, r.created_at});
       mailbox.push_back({r.to, r.recipient_seq, kMailboxChat, r.id, r.created_at});
-      conversations.push_back({std::min(r.from, r.to), std::max(r.from, r.to), r.id});
+      conversations.push_back({std::min(r.from, r.to), std::max(r.from, r.to), r.id, r.from < r.to});
       if (++rows % kYieldEveryRows == 0) std::this_thread::yield();
     }
   }
@@ -128,6 +128,7 @@ void SqliteDatabase::insert_runs(std::vector<MailboxEntry>& mailbox,
   insert_in_slices(conversations, [&](std::span<const ConversationEntry> slice) {
     insert_conversation_runs(conversation_run, slice);
   });
+  upsert_partners(conversations);  // chat history's conversation list
 }
 
 bool SqliteDatabase::compact() {
@@ -240,7 +241,7 @@ void SqliteDatabase::fold_legacy_chat_log() {
       std::int64_t created_at = rows.column_int(3);
       mailbox.push_back({from, rows.column_int(4), kMailboxChat, id, created_at});
       mailbox.push_back({to, rows.column_int(5), kMailboxChat, id, created_at});
-      conversations.push_back({std::min(from, to), std::max(from, to), id});
+      conversations.push_back({std::min(from, to), std::max(from, to), id, from < to});
     }
     insert_runs(mailbox, conversations);
     run("COMMIT");
