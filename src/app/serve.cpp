@@ -259,6 +259,7 @@ int serve(const Settings& settings) {
   workers.join();
   cpu_pool.join();
   storage.stop();
+  workers.shutdown();  // what was still queued, while server and hub live
   spdlog::info("herald stopped");
   return 0;
 }

@@ -33,7 +33,9 @@ void ChatFlow::send(Connection& c, const protocol::ChatSend& m) {
   auto on_stored = [this, self, worker, chat, username = c.username, conn = c.id()](
                        const store::ChatInsertResult& result) {
     publish(chat, username, conn, result);
-    posts_.post(worker, [self, chat, result] { acknowledge(*self, chat, result); });
+    // Only the reference travels to the worker: copying the whole chat
+    // (its text) would cost an allocation here and a cross-thread free there.
+    posts_.post(worker, [self, ref = chat.client_msg_id, result] { acknowledge(*self, ref, result); });
   };
   auto on_failed = [this, self, worker, ref = m.client_msg_id](const std::string& error) {
     spdlog::error("chat store failed user={}: {}", raw(self->user), error);
@@ -65,11 +67,11 @@ void ChatFlow::publish(const store::ChatInsert& chat, const std::string& sender_
   broker_.publish(to_sender, net::make_frame(protocol::chat(event, now)));
 }
 
-void ChatFlow::acknowledge(Connection& sender, const store::ChatInsert& chat,
+void ChatFlow::acknowledge(Connection& sender, const std::optional<std::string>& client_msg_id,
                            const store::ChatInsertResult& result) {
   if (!sender.open()) return;
   auto frame = net::make_frame(
-      protocol::ack(chat.client_msg_id, result.id, result.sender_seq, util::iso8601_now()));
+      protocol::ack(client_msg_id, result.id, result.sender_seq, util::iso8601_now()));
   if (result.duplicate) {
     sender.send(frame, "ack");  // the first message's seq, long since sent
   } else {

@@ -29,7 +29,7 @@ class ChatFlow {
   void publish(const store::ChatInsert& chat, const std::string& sender_name,
                ConnectionId sender_connection, const store::ChatInsertResult& result);
   // On the sender's worker: the `ack`.
-  static void acknowledge(Connection& sender, const store::ChatInsert& chat,
+  static void acknowledge(Connection& sender, const std::optional<std::string>& client_msg_id,
                           const store::ChatInsertResult& result);
 
   UserDirectory& directory_;

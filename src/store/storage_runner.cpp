@@ -159,8 +159,11 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
         commit_observer_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                          batch.size());
       }
-      for (auto& done : completions) {
-        if (done) done();
+      {
+        util::HeldWakes wake_each_worker_once;  // after every completion of the batch
+        for (auto& done : completions) {
+          if (done) done();
+        }
       }
     } catch (const std::exception& e) {
       // The commit (or BEGIN) failed: nothing in this batch is durable, so

@@ -15,14 +15,26 @@ namespace herald::util {
 
 namespace {
 thread_local int t_worker_index = -1;
+thread_local HeldWakes* t_held_wakes = nullptr;
+}  // namespace
+
+HeldWakes::HeldWakes() : outer_(t_held_wakes) { t_held_wakes = this; }
+
+HeldWakes::~HeldWakes() {
+  t_held_wakes = outer_;
+  // Each (pool, worker) appears once: a worker's drain stays posted (and
+  // so unheld) until it runs, which cannot happen before this wake.
+  for (auto [pool, worker] : held_) pool->wake_drain(worker);
 }
+
+HeldWakes* HeldWakes::current() { return t_held_wakes; }
 
 WorkerPool::WorkerPool(unsigned count) {
   if (count == 0) count = 1;
   for (unsigned i = 0; i < count; ++i) {
     // concurrency hint 1: each io_context is run by exactly one thread, so
     // Asio can skip its internal locking.
-    contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    contexts_.push_back(std::make_unique<Context>(1));
     inboxes_.push_back(std::make_unique<Inbox>());
     guards_.emplace_back(contexts_.back()->get_executor());
   }
@@ -31,6 +43,7 @@ WorkerPool::WorkerPool(unsigned count) {
 WorkerPool::~WorkerPool() {
   stop();
   join();
+  shutdown();
 }
 
 void WorkerPool::start() {
@@ -55,6 +68,18 @@ void WorkerPool::join() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+}
+
+void WorkerPool::shutdown() {
+  for (auto& inbox : inboxes_) {
+    std::vector<std::function<void()>> items;
+    {
+      std::lock_guard lock(inbox->mutex);
+      items.swap(inbox->items);
+    }
+    inbox->draining.clear();
+  }
+  for (auto& c : contexts_) c->shutdown();
 }
 
 int WorkerPool::current_worker() { return t_worker_index; }
@@ -84,13 +109,16 @@ bool run_this_thread_in_background() {
 
 void WorkerPool::drain(unsigned worker) {
   Inbox& inbox = *inboxes_[worker];
-  std::vector<std::function<void()>> batch;
+  // The two vectors trade places on every drain, so both keep their
+  // capacity: a steady stream of posts allocates no vector storage.
+  std::vector<std::function<void()>>& batch = inbox.draining;
   {
     std::lock_guard lock(inbox.mutex);
     batch.swap(inbox.items);
     inbox.drain_posted = false;
   }
   for (auto& fn : batch) fn();
+  batch.clear();
 }
 
 }  // namespace herald::util

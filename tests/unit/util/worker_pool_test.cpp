@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+using herald::util::HeldWakes;
 using herald::util::WorkerPool;
 
 TEST(WorkerPool, ForeignPostsRunOnTheWorkerInOrder) {
@@ -65,6 +66,41 @@ TEST(WorkerPool, PostFromTheWorkerItselfRunsLaterNotInline) {
   auto f = result.get_future();
   ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(f.get(), (std::vector<int>{1, 2}));
+}
+
+// HeldWakes (the storage writer's completions): posts made under it wait
+// until it ends, then run in order, each held worker woken once.
+TEST(WorkerPool, HeldWakesRunNothingUntilTheScopeEnds) {
+  WorkerPool pool(2);
+  pool.start();
+  std::mutex mutex;
+  std::vector<int> seen;
+  std::promise<void> all_ran;
+  std::atomic<int> remaining{6};
+  auto record = [&](int v) {
+    return [&, v] {
+      {
+        std::lock_guard lock(mutex);
+        seen.push_back(v);
+      }
+      if (--remaining == 0) all_ran.set_value();
+    };
+  };
+  {
+    HeldWakes held;
+    for (int i = 0; i < 3; ++i) pool.post(0, record(i));
+    for (int i = 10; i < 13; ++i) pool.post(1, record(i));
+    // Neither worker was woken: nothing ran, however long we wait here.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::lock_guard lock(mutex);
+    EXPECT_TRUE(seen.empty());
+  }
+  ASSERT_EQ(all_ran.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  std::vector<int> on0, on1;
+  for (int v : seen) (v < 10 ? on0 : on1).push_back(v);
+  EXPECT_EQ(on0, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(on1, (std::vector<int>{10, 11, 12}));
+  EXPECT_EQ(HeldWakes::current(), nullptr);
 }
 
 // The background threads' priority (the fold, checkpoints): SCHED_BATCH,
