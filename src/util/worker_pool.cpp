@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -89,6 +90,16 @@ void name_this_thread(const std::string& name) {
   ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
 }
 
+// Nice 5 (weight 335 against a connection thread's 1024). At nice 0 a
+// worker that woke while the fold or a checkpoint ran was often not
+// eligible under EEVDF (it had used more than its share) and waited for the
+// next tick, up to 4 ms (perf sched timehist); at nice 5 the background
+// thread's virtual time runs three times faster, so the worker gets the
+// core at once. Its share when the core is full is smaller, which the
+// writer's fold pace makes up for (store/sqlite/fold_pace.hpp). Raising a
+// nice value needs no privilege. docs/PERFORMANCE.md, "At the same load".
+constexpr std::int32_t kBackgroundNice = 5;
+
 bool run_this_thread_in_background() {
   // sched_setattr's argument, version 0 of its layout (glibc 2.36 has no
   // wrapper). Since Linux 6.12 sched_runtime sets a fair thread's slice:
@@ -101,10 +112,12 @@ bool run_this_thread_in_background() {
     std::int32_t nice;
     std::uint32_t priority;
     std::uint64_t runtime, deadline, period;
-  } attr{sizeof attr, SCHED_BATCH, 0, 0, 0, 100'000, 0, 0};
+  } attr{sizeof attr, SCHED_BATCH, 0, kBackgroundNice, 0, 100'000, 0, 0};
   if (::syscall(SYS_sched_setattr, 0, &attr, 0) == 0) return true;
   ::sched_param param{};
-  return ::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &param) == 0;
+  if (::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &param) != 0) return false;
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNice);  // this thread only
+  return true;
 }
 
 void WorkerPool::drain(unsigned worker) {

@@ -19,9 +19,10 @@ namespace herald::util {
 // Names the calling thread (threads of one process are told apart in
 // top -H, ps -L and perf by these names).
 void name_this_thread(const std::string& name);
-// Moves the calling thread to SCHED_BATCH: it gets its fair share of the
-// CPU, but its own wake-ups never preempt another thread, so background
-// work (the chat fold, checkpoints) yields to a connection's at each turn.
+// Moves the calling thread to SCHED_BATCH at nice 5: it gets a smaller
+// share of a full CPU, its own wake-ups never preempt another thread, and a
+// connection's thread that wakes takes the core from it at once, so
+// background work (the chat fold, checkpoints) yields to a connection's.
 // (SCHED_IDLE, tried first, starved the fold whenever the core was busy,
 // and the work it had to do then came out of the writer in one piece.)
 // Returns false when the kernel refused (the thread keeps its priority).

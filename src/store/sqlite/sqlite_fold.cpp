@@ -174,7 +174,7 @@ void SqliteDatabase::keep_pace_with_fold() {
     case FoldPace::go:
       return;
     case FoldPace::brake:
-      std::this_thread::sleep_for(kFoldBrake);
+      std::this_thread::sleep_for(fold_brake(chat_.unfolded_rows(), kFoldRows));
       return;
     case FoldPace::wait:
       wait_for_fold();

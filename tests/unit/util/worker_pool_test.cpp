@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <future>
@@ -103,18 +105,22 @@ TEST(WorkerPool, HeldWakesRunNothingUntilTheScopeEnds) {
   EXPECT_EQ(HeldWakes::current(), nullptr);
 }
 
-// The background threads' priority (the fold, checkpoints): SCHED_BATCH,
-// which any thread may choose for itself (it needs no privilege), and which
-// other threads keep.
+// The background threads' priority (the fold, checkpoints): SCHED_BATCH at
+// nice 5, which any thread may choose for itself (it needs no privilege),
+// and which other threads keep.
 TEST(ThreadPriority, BackgroundMovesOnlyTheCallingThread) {
   int policy_inside = -1;
+  int nice_inside = -100;
   bool lowered = false;
   std::thread t([&] {
     lowered = herald::util::run_this_thread_in_background();
     policy_inside = ::sched_getscheduler(0);
+    nice_inside = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
   });
   t.join();
   EXPECT_TRUE(lowered);
   EXPECT_EQ(policy_inside, SCHED_BATCH);
+  EXPECT_EQ(nice_inside, 5);
+  EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())), 0);
   EXPECT_NE(::sched_getscheduler(0), SCHED_BATCH);
 }
