@@ -63,6 +63,8 @@ export interface HeraldClientOptions {
   backoff?: BackoffOptions;
   /** Refresh in band this long before `exp` (capped at a fifth of the token's lifetime). */
   refreshBeforeExpiryMs?: number;
+  /** Send an in-band `auth` with a new token before expiry (default true; needs getToken). */
+  inBandRefresh?: boolean;
   /** Chats kept while disconnected; more are rejected with QUEUE_FULL. */
   maxQueuedChats?: number;
   /** Read GET /online after each `connected` to fill the presence map (default true). */
@@ -321,8 +323,10 @@ export class HeraldClient extends Emitter<HeraldEvents> {
   private detach(ws: WebSocketLike): void {
     ws.onmessage = null;
     ws.onclose = null;
-    ws.onerror = null;
     ws.onopen = null;
+    // Not null: the `ws` package raises an unhandled 'error' when a socket
+    // still connecting is closed and nobody listens.
+    ws.onerror = () => {};
   }
 
   private onFrame(ws: WebSocketLike, raw: unknown): void {
@@ -488,7 +492,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.refreshTimer = null;
     const exp = this.tokens.expiresAt();
-    if (!this.tokens.refreshable || exp === null) return;
+    if (!this.tokens.refreshable || exp === null || this.opts.inBandRefresh === false) return;
     const lifetime = this.tokens.lifetimeMs();
     let margin = this.opts.refreshBeforeExpiryMs ?? 60000;
     if (lifetime !== null) margin = Math.min(margin, Math.max(1000, lifetime / 5));
