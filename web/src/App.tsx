@@ -75,7 +75,7 @@ export function App({ session, onLogout }: { session: Session; onLogout: () => v
           <Chat herald={herald} me={session.userId} partner={chatWith} onPick={setChatWith} />
         </section>
         <section className="panel posts">
-          <Posts me={session.userId} open={openPost} onOpen={setOpenPost} />
+          <Posts me={session.userId} open={openPost} onOpen={setOpenPost} refresh={herald.notifications.length} />
         </section>
         <section className="panel notifications">
           <Notifications herald={herald} onPost={showPost} onUser={openChat} />

@@ -11,7 +11,9 @@ import { ago } from './time';
 
 const MINE = 'herald-demo-posts';
 
-export function Posts({ me, open, onOpen }: { me: number; open: number | null; onOpen: (id: number | null) => void }) {
+// `refresh` changes when a notification arrives (a like or comment on an
+// open post shows without a reload).
+export function Posts({ me, open, onOpen, refresh }: { me: number; open: number | null; onOpen: (id: number | null) => void; refresh: number }) {
   const [content, setContent] = useState('');
   const [mine, setMine] = useState<number[]>(() => JSON.parse(sessionStorage.getItem(`${MINE}-${me}`) ?? '[]'));
   const [goTo, setGoTo] = useState('');
@@ -51,7 +53,7 @@ export function Posts({ me, open, onOpen }: { me: number; open: number | null; o
         <input value={goTo} onChange={(e) => setGoTo(e.target.value)} placeholder="Open post #" inputMode="numeric" />
         <button className="secondary small">Open</button>
       </form>
-      {open !== null && <PostView key={open} id={open} />}
+      {open !== null && <PostView key={open} id={open} refresh={refresh} />}
       {mine.length > 0 && (
         <>
           <h3>Your posts</h3>
@@ -70,7 +72,7 @@ export function Posts({ me, open, onOpen }: { me: number; open: number | null; o
   );
 }
 
-function PostView({ id }: { id: number }) {
+function PostView({ id, refresh }: { id: number; refresh: number }) {
   const name = useNames();
   const [post, setPost] = useState<Post | null>(null);
   const [comments, setComments] = useState<Comment[]>([]);
@@ -87,7 +89,7 @@ function PostView({ id }: { id: number }) {
       },
       (e) => setError(String(e.message ?? e)),
     );
-  useEffect(() => void reload(), [id]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => void reload(), [id, refresh]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (error) return <p className="error">{error}</p>;
   if (!post) return <p className="muted">Loading post #{id}…</p>;

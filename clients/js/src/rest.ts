@@ -41,12 +41,18 @@ export interface User {
   followers_count?: number;
   following_count?: number;
 }
+export interface FollowEntry {
+  id: UserId;
+  username: string;
+  followed_at: string;
+}
 export interface Post {
   id: number;
   author_id: UserId;
   content: string;
+  likes_count: number;
+  comments_count: number;
   created_at: string;
-  [extra: string]: unknown;
 }
 export interface Comment {
   id: number;
@@ -60,6 +66,7 @@ export interface Comment {
 export interface HistoryMessage {
   id: number;
   from_user_id: UserId;
+  from_username?: string;
   to_user_id: UserId;
   message: string;
   timestamp: string;
@@ -68,6 +75,7 @@ export interface HistoryMessage {
 }
 export interface Conversation {
   user_id: UserId;
+  username?: string;
   unread_count: number;
   last_message?: HistoryMessage;
   [extra: string]: unknown;
@@ -170,10 +178,10 @@ export class HeraldRest {
     return this.request<unknown>('DELETE', `/users/${id}/follow`);
   }
   followers(id: UserId, page: PageQuery = {}) {
-    return this.request<Page<User & { user_id?: UserId }>>('GET', `/users/${id}/followers${query(page)}`);
+    return this.request<Page<FollowEntry>>('GET', `/users/${id}/followers${query(page)}`);
   }
   following(id: UserId, page: PageQuery = {}) {
-    return this.request<Page<User & { user_id?: UserId }>>('GET', `/users/${id}/following${query(page)}`);
+    return this.request<Page<FollowEntry>>('GET', `/users/${id}/following${query(page)}`);
   }
   createPost(content: string) {
     return this.request<Post>('POST', '/posts', { content });
