@@ -249,8 +249,9 @@ export class HeraldClient extends Emitter<HeraldEvents> {
    * While disconnected the chat waits in the queue and goes after reconnecting.
    */
   sendChat(toUserId: UserId, message: string, options: { clientMsgId?: string } = {}): Promise<AckData> {
-    const { frame, done } = this.outbox.add(toUserId, message, options.clientMsgId ?? newClientMsgId());
-    if (this.isConnected) this.send(frame);
+    const { frame, done, fresh } = this.outbox.add(toUserId, message, options.clientMsgId ?? newClientMsgId());
+    // Queued while disconnected: the flush after `connected` sends it.
+    if (fresh && this.isConnected) this.send(frame);
     return done;
   }
 

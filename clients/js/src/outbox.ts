@@ -42,7 +42,7 @@ export class Outbox {
   }
 
   /** Queues one chat; the promise settles with its ack or its error. */
-  add(toUserId: UserId, message: string, clientMsgId: string): { frame: Entry['frame']; done: Promise<AckData> } {
+  add(toUserId: UserId, message: string, clientMsgId: string): { frame: Entry['frame']; done: Promise<AckData>; fresh: boolean } {
     const frame: Entry['frame'] = {
       type: 'message',
       to_user_id: toUserId,
@@ -55,6 +55,7 @@ export class Outbox {
       // The same id twice is the same message: share its outcome.
       return {
         frame: existing.frame,
+        fresh: false,
         done: new Promise((resolve, reject) => {
           const { resolve: r0, reject: j0 } = existing;
           existing.resolve = (a) => (r0(a), resolve(a));
@@ -68,10 +69,10 @@ export class Outbox {
     });
     if (this.entries.size >= this.limit) {
       entry.reject(new ChatError('QUEUE_FULL', `outgoing queue is full (${this.limit} chats)`));
-    } else {
-      this.entries.set(clientMsgId, entry);
+      return { frame, done, fresh: false };
     }
-    return { frame, done };
+    this.entries.set(clientMsgId, entry);
+    return { frame, done, fresh: true };
   }
 
   /** Frames to send after a reconnect, in the order they were queued. */

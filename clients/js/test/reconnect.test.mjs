@@ -77,3 +77,16 @@ test('in-band auth before expiry keeps the socket open', async () => {
   assert.ok(client.sockets[0].sentFrames.some((f) => f.type === 'auth'));
   client.close();
 });
+
+test('sendChat settles with the ack, or rejects with the server error', async () => {
+  const bob = makeClient(server, 106);
+  const alice = makeClient(server, 105);
+  await Promise.all([connected(alice), connected(bob)]);
+  const ack = await alice.sendChat(106, 'hello');
+  assert.equal(typeof ack.id, 'number');
+  assert.equal(typeof ack.seq, 'number');
+  await assert.rejects(alice.sendChat(987654, 'nobody'), { name: 'ChatError', code: 'USER_NOT_FOUND' });
+  await assert.rejects(alice.sendChat(105, 'myself'), { name: 'ChatError', code: 'INVALID_MESSAGE' });
+  alice.close();
+  bob.close();
+});
