@@ -55,8 +55,8 @@ test('two users: presence, follow, posts, notifications, chat with typing, offli
   // Each sees the other online (alice: desktop, all panels; bob: phone, People tab).
   const bobRow = alice.getByTestId('user-bob');
   const aliceRow = bob.getByTestId('user-alice');
-  await bobRow.and(alice.locator('[data-online=true]')).waitFor();
-  await aliceRow.and(bob.locator('[data-online=true]')).waitFor();
+  await alice.locator('[data-testid=user-bob][data-online=true]').waitFor();
+  await bob.locator('[data-testid=user-alice][data-online=true]').waitFor();
   await bob.screenshot({ path: join(shots, '02-bob-people-phone.png') });
 
   // Follow: bob gets new_follower and the badge.
@@ -144,7 +144,7 @@ test('two users: presence, follow, posts, notifications, chat with typing, offli
 async function composeDemoPicture(left, right, out) {
   const { readFileSync } = await import('node:fs');
   const img = (p) => `data:image/png;base64,${readFileSync(p).toString('base64')}`;
-  const ctx = await browser.newContext({ viewport: { width: 1720, height: 860 } });
+  const ctx = await browser.newContext({ viewport: { width: 1730, height: 884 } });
   const page = await ctx.newPage();
   await page.setContent(`<body style="margin:0;background:#e5e7eb;display:flex;gap:20px;padding:20px;align-items:flex-start">
     <img src="${img(left)}" style="width:1280px;border-radius:8px;box-shadow:0 4px 20px #0003">
