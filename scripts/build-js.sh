@@ -21,4 +21,6 @@ if [ ! -f "$stamp" ] || [ clients/js/package-lock.json -nt "$stamp" ]; then
 fi
 
 (cd clients/js && ./node_modules/.bin/tsc -p tsconfig.json)
+# esbuild does not type-check: the demo is checked against the SDK's types here.
+(cd web && ../clients/js/node_modules/.bin/tsc -p tsconfig.json)
 node web/build.mjs
