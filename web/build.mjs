@@ -20,7 +20,7 @@ mkdirSync(join(out, 'assets'), { recursive: true });
 const result = await esbuild.build({
   entryPoints: { app: join(here, 'src/main.tsx') },
   bundle: true,
-  minify: true,
+  minify: process.env.HERALD_WEB_MINIFY !== '0', // HERALD_WEB_MINIFY=0 for readable stacks
   sourcemap: true,
   format: 'esm',
   target: ['es2020'],

@@ -34,12 +34,21 @@ async function signUp(page, username) {
   await page.locator('[data-testid=connection-state][data-status=connected]').waitFor();
 }
 
-test('two users: presence, follow, posts, notifications, chat with typing, offline', { skip: skip ?? false }, async () => {
+test('two users: presence, follow, posts, notifications, chat with typing, offline', { skip: skip ?? false }, async (t) => {
   const errors = [];
+  const pages = [];
+  // On a failure, the state of both pages is the first thing to look at.
+  t.after(async () => {
+    if (errors.length) console.log(`page errors:\n${errors.join('\n')}`);
+    for (const [name, page] of pages) {
+      if (!page.isClosed()) await page.screenshot({ path: join(shots, `last-${name}.png`) }).catch(() => {});
+    }
+  });
   const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const alice = await desk.newPage();
   const bob = await phone.newPage();
+  pages.push(['alice', alice], ['bob', bob]);
   watchConsole(alice, 'alice', errors);
   watchConsole(bob, 'bob', errors);
 

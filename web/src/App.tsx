@@ -46,10 +46,10 @@ export function App({ session, onLogout }: { session: Session; onLogout: () => v
             herald.setPresence(s);
           }}
         >
-          <option value="online">🟢 Online</option>
-          <option value="away">🟡 Away</option>
-          <option value="busy">🔴 Busy</option>
-          <option value="offline">⚪ Invisible</option>
+          <option value="online">Online</option>
+          <option value="away">Away</option>
+          <option value="busy">Busy</option>
+          <option value="offline">Invisible</option>
         </select>
         <button className="link" data-testid="logout" onClick={onLogout}>
           Log out

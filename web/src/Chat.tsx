@@ -29,7 +29,11 @@ export function Chat({ herald, me, partner, onPick }: { herald: Herald; me: numb
   useEffect(() => {
     if (partner && herald.isConnected) void herald.loadConversation(partner).catch(() => {});
   }, [partner, herald.isConnected]); // eslint-disable-line react-hooks/exhaustive-deps
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [messages.length]);
+  // Braces: newer Chromium returns a Promise from scrollIntoView, and an
+  // effect must return nothing or a cleanup function.
+  useEffect(() => {
+    void bottom.current?.scrollIntoView({ block: 'end' });
+  }, [messages.length]);
 
   function typing(on: boolean) {
     if (!partner || typingSent.current === on) return;
