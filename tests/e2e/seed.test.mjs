@@ -53,6 +53,7 @@ async function buildPages(out) {
   const page = (js) => `<!doctype html><meta charset="utf-8"><div id="root"></div><script type="module" src="/${js}"></script>`;
   writeFileSync(join(out, 'index.html'), page('react.js'));
   writeFileSync(join(out, 'vue.html'), page('vue.js'));
+  writeFileSync(join(out, 'favicon.ico'), ''); // the browser asks; a 404 would show as a console error
 }
 
 // Before any page script: the token where the seed's App reads it, and a
