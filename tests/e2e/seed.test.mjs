@@ -35,7 +35,12 @@ async function buildPages(out) {
     },
   };
   await esbuild.build({
-    entryPoints: { react: join(here, 'seed/react-main.jsx'), vue: join(here, 'seed/vue-main.js') },
+    entryPoints: {
+      react: join(here, 'seed/react-main.jsx'),
+      vue: join(here, 'seed/vue-main.js'),
+      'sdk-vue': join(here, 'bindings/vue-main.js'),
+    },
+    alias: { 'herald-client/vue': join(sdkDir, 'src/vue.ts') },
     bundle: true,
     format: 'esm',
     outdir: out,
@@ -53,6 +58,7 @@ async function buildPages(out) {
   const page = (js) => `<!doctype html><meta charset="utf-8"><div id="root"></div><script type="module" src="/${js}"></script>`;
   writeFileSync(join(out, 'index.html'), page('react.js'));
   writeFileSync(join(out, 'vue.html'), page('vue.js'));
+  writeFileSync(join(out, 'sdk-vue.html'), page('sdk-vue.js'));
   writeFileSync(join(out, 'favicon.ico'), ''); // the browser asks; a 404 would show as a console error
 }
 
@@ -154,6 +160,29 @@ test("the seed's Vue composable receives connected, user_status, chat and notifi
   for (const t of ['connected', 'user_status', 'chat', 'notification']) assert.ok(seen.includes(t), `${t} in ${seen}`);
   client.close();
   await page.screenshot({ path: join(shots, 'seed-vue.png') });
+  await ctx.close();
+  assert.deepEqual(errors, []);
+});
+
+test('the SDK\'s own Vue composable (herald-client/vue) keeps presence, chats and notifications', { skip: skip ?? false }, async () => {
+  const errors = [];
+  const user = await account('sdk_vue');
+  const ctx = await browser.newContext();
+  await ctx.addInitScript(initScript(user.token));
+  const page = await ctx.newPage();
+  watchConsole(page, 'sdk-vue', errors);
+  await page.goto(server.url + '/sdk-vue.html');
+  await page.locator('#connected', { hasText: /^connected$/ }).waitFor();
+  await page.locator('#online', { hasText: /^1$/ }).waitFor();
+  const client = await otherUserActs(user, 'other_sdk_vue', page);
+  await page.locator('#online', { hasText: /^2$/ }).waitFor();
+  await page.locator('#present li', { hasText: String(client.userId) }).waitFor();
+  await page.locator('#chats li', { hasText: 'Hello from the SDK' }).waitFor();
+  await page.locator('#notifications li', { hasText: 'other_sdk_vue followed you' }).waitFor();
+  await page.locator('#unread', { hasText: /^1$/ }).waitFor();
+  client.close();
+  await page.locator('#online', { hasText: /^1$/ }).waitFor();
+  await page.screenshot({ path: join(shots, 'sdk-vue.png') });
   await ctx.close();
   assert.deepEqual(errors, []);
 });
