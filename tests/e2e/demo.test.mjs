@@ -39,7 +39,7 @@ test('two users: presence, follow, posts, notifications, chat with typing, offli
   const pages = [];
   // On a failure, the state of both pages is the first thing to look at.
   t.after(async () => {
-    if (errors.length) console.log(`page errors:\n${errors.join('\n')}`);
+    if (unexpected(errors).length) console.log(`page errors:\n${unexpected(errors).join('\n')}`);
     for (const [name, page] of pages) {
       if (!page.isClosed()) await page.screenshot({ path: join(shots, `last-${name}.png`) }).catch(() => {});
     }
@@ -144,11 +144,25 @@ test('two users: presence, follow, posts, notifications, chat with typing, offli
   assert.match(await bobRow.getByTestId('user-status').innerText(), /offline, last seen/);
   await alice.screenshot({ path: join(shots, '07-alice-sees-bob-offline.png') });
 
+  // The connection state: the server goes away, the countdown shows, the
+  // client comes back by itself and the conversation is still there.
+  await server.stop();
+  await alice.getByTestId('connection-state').filter({ hasText: /retrying in \d+ s/ }).waitFor();
+  await alice.screenshot({ path: join(shots, '08-alice-reconnect-countdown.png') });
+  await server.start();
+  await alice.locator('[data-testid=connection-state][data-status=connected]').waitFor({ timeout: 45000 });
+  assert.equal(await alice.getByTestId('chat-message').count(), 3, 'the conversation survives the reconnect');
+
   // The README's picture: both sides of the chat, composed by the browser itself.
   await composeDemoPicture(aliceShot, bobShot, join(shots, 'demo.png'));
   await desk.close();
-  assert.deepEqual(errors.filter((e) => !/favicon|ERR_CONNECTION_REFUSED/.test(e)), [], 'no errors in the pages');
+  assert.deepEqual(unexpected(errors), [], 'no errors in the pages');
 });
+
+// Errors the pages may log: the browser's own lines while the server is down.
+function unexpected(errors) {
+  return errors.filter((e) => !/favicon|ERR_CONNECTION_REFUSED|WebSocket connection to/.test(e));
+}
 
 async function composeDemoPicture(left, right, out) {
   const { readFileSync } = await import('node:fs');
