@@ -141,7 +141,7 @@ export class HeraldStore {
     if (!client) throw new Error('not started');
     const clientMsgId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     const local: ConversationMessage = {
-      from_user_id: this.snap.userId ?? 0,
+      from_user_id: this.snap.userId ?? client.userId ?? 0,
       from_username: '',
       to_user_id: toUserId,
       message,
