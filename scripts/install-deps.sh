@@ -16,10 +16,18 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-pytest python3-websockets python3-requests python3-jwt
   sqlite3 procps
+  # the JS SDK, the demo app and the browser tests (tests/e2e): Debian's
+  # chromium, driven by playwright-core from npm; no other browser is fetched
+  chromium
   # fuzzing (make fuzz): clang 19, since Debian's default clang 14 cannot
   # compile libstdc++'s <expected>; libFuzzer is in its runtime package
   clang-19 libclang-rt-19-dev
 )
+
+# Node 20 and npm: Debian's nodejs/npm unless a node is already installed
+# (a newer one from elsewhere is kept).
+if ! command -v node >/dev/null; then PACKAGES+=(nodejs); fi
+if ! command -v npm >/dev/null; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

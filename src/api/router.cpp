@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/static_files.hpp"
 #include "store/database.hpp"
 
 namespace herald::api {
@@ -75,6 +76,10 @@ boost::asio::awaitable<Response> Router::route(Request& request) const {
     }
     request.params = std::move(params);
     co_return co_await run_handler(route.handler, request);
+  }
+  if (!path_matched && fallback_ && (request.method == "GET" || request.method == "HEAD") &&
+      !StaticFiles::reserved(request.path)) {
+    co_return co_await run_handler(fallback_, request);
   }
   co_return error_response(path_matched ? 405 : 404, path_matched ? "Method Not Allowed" : "Not Found");
 }

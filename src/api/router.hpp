@@ -13,6 +13,10 @@ namespace herald::api {
 class Router {
  public:
   void add(std::string method, std::string pattern, Handler handler);
+  // Answers GET and HEAD requests that no route's path matches, outside
+  // the API and operations paths (StaticFiles::reserved): the demo app's
+  // files at `/`. Routes always win.
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
   // Never throws: a failing handler becomes a 503 (storage) or 500 response.
   boost::asio::awaitable<Response> route(Request& request) const;
 
@@ -24,6 +28,7 @@ class Router {
   };
   static boost::asio::awaitable<Response> run_handler(const Handler& handler, Request& request);
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 }  // namespace herald::api

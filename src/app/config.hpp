@@ -21,6 +21,10 @@ struct Settings {
   std::string data_dir = "./data";
   std::string tls_cert;  // PEM chain; with tls_key the port speaks TLS only (https, wss)
   std::string tls_key;   // PEM private key of tls_cert
+  // The demo app's files served at `/`: empty = web/dist under the current
+  // directory, else under the source tree the binary was built from;
+  // "none" = serve no files (web_root.cpp).
+  std::string web_root;
 
   std::string jwt_secret;  // empty: generated once and kept in data_dir
   std::string jwt_algorithm = "HS256";

@@ -27,6 +27,10 @@ const std::array kFields{
                  &S::tls_cert},
     SettingField{"tls_key", "--tls-key", "PEM private key file of --tls-cert; re-read with it on SIGHUP",
                  &S::tls_key},
+    SettingField{"web_root", "--web-root",
+                 "Directory of static files served at / (the demo app), loaded at start; empty = ./web/dist, "
+                 "else web/dist of the source tree; none = no files",
+                 &S::web_root},
     SettingField{"jwt_secret", "--jwt-secret",
                  "HS256 secret shared with the backend that mints tokens; empty = generated once in the data "
                  "directory",

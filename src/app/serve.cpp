@@ -15,9 +15,11 @@
 #include "api/context.hpp"
 #include "api/rest_rate_limit.hpp"
 #include "api/router.hpp"
+#include "api/static_files.hpp"
 #include "app/data_dir.hpp"
 #include "app/descriptor_limit.hpp"
 #include "app/jwt_setup.hpp"
+#include "app/web_root.hpp"
 #include "cluster/broker.hpp"
 #include "net/server.hpp"
 #include "net/tls_context.hpp"
@@ -215,6 +217,23 @@ int serve(const Settings& settings) {
   api::add_post_routes(router, api_context);
   api::add_notification_routes(router, api_context);
   api::add_history_routes(router, api_context);
+  // The demo app at `/`, read into memory now (static_files.hpp); outlives
+  // the server like the router does.
+  api::StaticFiles static_files;
+  if (auto root = resolve_web_root(settings.web_root)) {
+    static_files = api::StaticFiles::load(*root);
+    if (static_files.size() == 0) {
+      spdlog::warn("web root {} has no files: nothing is served at / (build the demo: make web)", *root);
+    } else {
+      spdlog::info("serving {} files ({} KiB) from {} at /", static_files.size(), static_files.bytes() / 1024,
+                   static_files.root());
+    }
+  }
+  if (static_files.size() > 0) {
+    router.set_fallback([&static_files](api::Request& r) -> boost::asio::awaitable<api::Response> {
+      co_return static_files.serve(r);
+    });
+  }
 
   // Registered before anything can answer /health: a SIGTERM that arrives
   // as soon as the server looks up must still get the graceful shutdown

@@ -76,7 +76,9 @@ HttpStream& deadlines(Stream& stream) {
 using BeastRequest = http::request<http::string_body>;
 using BeastResponse = http::response<http::string_body>;
 
-BeastResponse to_beast(const api::Response& r, unsigned version, bool keep_alive) {
+// A HEAD answer carries the GET answer's headers, Content-Length included,
+// and no body (RFC 9110 9.3.2).
+BeastResponse to_beast(const api::Response& r, unsigned version, bool keep_alive, bool head = false) {
   BeastResponse res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "herald/" HERALD_VERSION);
   if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
@@ -84,6 +86,7 @@ BeastResponse to_beast(const api::Response& r, unsigned version, bool keep_alive
   res.keep_alive(keep_alive);
   res.body() = r.body;
   res.prepare_payload();
+  if (head) res.body().clear();
   return res;
 }
 
@@ -345,7 +348,7 @@ asio::awaitable<void> run_session(WsConnection::Socket socket, std::shared_ptr<a
     api::Request request = to_api(req, remote);
     // The router answers every failure itself (503, 500): it never throws.
     api::Response response = co_await state->router.route(request);
-    auto res = to_beast(response, version, keep_alive);
+    auto res = to_beast(response, version, keep_alive, request.method == "HEAD");
     if (co_await write_response(stream, res) || !keep_alive) break;
   }
   if (linger) {
