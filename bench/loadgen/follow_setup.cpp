@@ -95,4 +95,15 @@ std::uint64_t follow_over_http(const Target& target, const JwtMinter& minter,
   return followed;
 }
 
+int post_json_over_http(const Target& target, const std::string& path, const std::string& api_key,
+                        const std::string& body, double timeout_s) {
+  BlockingSocket socket(target, timeout_s);
+  if (!socket.ok()) return 0;
+  std::string request = "POST " + path + " HTTP/1.1\r\nHost: " + target.host +
+                        "\r\nContent-Type: application/json\r\nX-API-Key: " + api_key +
+                        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  if (!socket.write_all(request)) return 0;
+  return socket.read_status();
+}
+
 }  // namespace herald::bench

@@ -19,4 +19,9 @@ std::uint64_t follow_over_http(const Target& target, const JwtMinter& minter,
                                const std::vector<std::uint64_t>& followers, std::uint64_t followee,
                                double timeout_s);
 
+// One POST with a JSON body and an X-API-Key header on a fresh connection;
+// returns the status (0 when the server could not be reached).
+int post_json_over_http(const Target& target, const std::string& path, const std::string& api_key,
+                        const std::string& body, double timeout_s);
+
 }  // namespace herald::bench

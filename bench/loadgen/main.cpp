@@ -16,6 +16,7 @@ std::unique_ptr<Scenario> make_chat(const Options&);
 std::unique_ptr<Scenario> make_fanout(const Options&);
 std::unique_ptr<Scenario> make_ping(const Options&);
 std::unique_ptr<Scenario> make_storm(const Options&);
+std::unique_ptr<Scenario> make_publish(const Options&);
 
 std::unique_ptr<Scenario> make_scenario(const Options& o) {
   if (o.scenario == "connect") return make_connect(o);
@@ -23,6 +24,7 @@ std::unique_ptr<Scenario> make_scenario(const Options& o) {
   if (o.scenario == "fanout") return make_fanout(o);
   if (o.scenario == "ping") return make_ping(o);
   if (o.scenario == "storm") return make_storm(o);
+  if (o.scenario == "publish") return make_publish(o);
   return nullptr;
 }
 }  // namespace herald::bench

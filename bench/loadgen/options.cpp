@@ -8,7 +8,7 @@
 namespace herald::bench {
 
 std::string usage() {
-  return R"(herald-loadgen --scenario connect|chat|fanout|ping|storm --port P --secret S [options]
+  return R"(herald-loadgen --scenario connect|chat|fanout|ping|storm|publish --port P --secret S [options]
   --host H               server address (127.0.0.1)
   --path /api/v1/ws      WebSocket path
   --sources K            spread source addresses over 127.0.0.1..127.0.0.K (auto)
@@ -30,6 +30,9 @@ std::string usage() {
   --message-bytes B      chat text length (32)
   --audience followers|all   fanout: followers = listeners subscribe to presence:<publisher>
   --follow-api           fanout followers: listeners follow the publisher over REST first (Herald)
+  --api-key K            publish: the server's --api-key
+  --recipients N         publish: users named in each call, the first --connections online (10000)
+  --reps N               publish: measured calls, after one warm-up call (10)
   --tls                  wss: a TLS handshake (full, unverified) before each upgrade
 )";
 }
@@ -82,6 +85,9 @@ std::expected<Options, std::string> parse_options(int argc, char** argv) {
     else if (flag == "--quiet") ok = parse_num(v, o.quiet_s);
     else if (flag == "--message-bytes") ok = parse_num(v, o.message_bytes);
     else if (flag == "--audience") o.audience = v;
+    else if (flag == "--api-key") o.api_key = v;
+    else if (flag == "--recipients") ok = parse_num(v, o.recipients);
+    else if (flag == "--reps") ok = parse_num(v, o.reps);
     else return std::unexpected("unknown flag " + std::string(flag) + "\n" + usage());
     if (!ok) return std::unexpected("bad value for " + std::string(flag) + ": " + std::string(v));
   }

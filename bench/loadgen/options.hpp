@@ -11,7 +11,7 @@
 namespace herald::bench {
 
 struct Options {
-  std::string scenario;  // connect | chat | fanout | ping | storm
+  std::string scenario;  // connect | chat | fanout | ping | storm | publish
   Target target;
   std::string secret;
   std::string label = "server";
@@ -36,6 +36,11 @@ struct Options {
   // over REST (Herald allows presence:<id> only to followers).
   bool follow_api = false;
   std::int64_t token_ttl_s = 3600;
+  // publish: one call of the publish API (X-API-Key) to --recipients users,
+  // --connections of them online, --reps times after one warm-up call.
+  std::string api_key;
+  std::uint64_t recipients = 10000;
+  std::uint64_t reps = 10;
 };
 
 std::expected<Options, std::string> parse_options(int argc, char** argv);
