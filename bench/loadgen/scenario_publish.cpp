@@ -8,6 +8,7 @@
 // the listeners meanwhile and stamps each frame as it arrives. One warm-up
 // call first; each call waits until the server is idle.
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include "clock.hpp"
@@ -62,6 +63,8 @@ class PublishScenario final : public Scenario {
       if (!call.ok) continue;
       if (rep == 0) continue;  // the warm-up call
       ++calls_ok;
+      // Each call on stderr: the cost per call follows the stored rows.
+      std::fprintf(stderr, "call %llu accepted %.1f delivered %.1f cpu %.1f ms\n", (unsigned long long)rep, call.accepted_ns / 1e6, call.delivered_ns / 1e6, call.server_cpu_ns / 1e6);
       accepted.record(call.accepted_ns);
       delivered.record(call.delivered_ns);
       server_cpu.record(call.server_cpu_ns);
