@@ -11,19 +11,13 @@
 #include <variant>
 
 #include "store/sqlite/sqlite_database.hpp"
+#include "temp_db.hpp"
 
 using namespace herald;
 using store::sqlite::SqliteDatabase;
 
 namespace {
-std::filesystem::path temp_db() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("herald-mailbox-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir / "herald.db";
-}
+std::filesystem::path temp_db() { return test::temp_db("mailbox"); }
 
 void exec(const std::filesystem::path& file, const std::string& sql) {
   sqlite3* db = nullptr;

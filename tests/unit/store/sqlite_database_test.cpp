@@ -1,5 +1,6 @@
 // SQLite storage against a real database file in a temp directory.
 #include "store/sqlite/sqlite_database.hpp"
+#include "temp_db.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,14 +19,7 @@ using namespace herald;
 using store::sqlite::SqliteDatabase;
 
 namespace {
-std::filesystem::path temp_db() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("herald-store-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir / "herald.db";
-}
+std::filesystem::path temp_db() { return test::temp_db("store"); }
 }  // namespace
 
 TEST(SqliteDatabase, AccountsAreUniqueCaseInsensitively) {

@@ -6,19 +6,13 @@
 #include <filesystem>
 
 #include "store/sqlite/sqlite_database.hpp"
+#include "temp_db.hpp"
 
 using namespace herald;
 using store::sqlite::SqliteDatabase;
 
 namespace {
-std::filesystem::path temp_db() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("herald-social-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir / "herald.db";
-}
+std::filesystem::path temp_db() { return test::temp_db("social"); }
 
 store::NotificationContent content(std::string title) {
   return {"new_like", std::move(title), "m", R"({"post_id":1})", std::string("/posts/1")};

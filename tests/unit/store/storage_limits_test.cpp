@@ -7,6 +7,7 @@
 #include <future>
 
 #include "store/sqlite/sqlite_database.hpp"
+#include "temp_db.hpp"
 #include "store/storage_runner.hpp"
 
 using namespace herald;
@@ -14,14 +15,7 @@ using store::sqlite::Durability;
 using store::sqlite::SqliteDatabase;
 
 namespace {
-std::filesystem::path temp_db() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("herald-limits-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir / "herald.db";
-}
+std::filesystem::path temp_db() { return test::temp_db("limits"); }
 }  // namespace
 
 TEST(StorageLimits, AFullWriteQueueRefusesAtOnceAndLosesNothingAccepted) {
