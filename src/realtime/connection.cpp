@@ -64,7 +64,7 @@ void Connection::queue_held(Outgoing out) {
       spdlog::warn("slow consumer closed during replay user={} conn={}", raw(user), to_string(id()));
       close(net::CloseCode::slow_consumer, "slow consumer");
     }
-    pending_.clear();
+    pending_ = {};
     return;
   }
   pending_.push_back(std::move(out));
@@ -91,10 +91,7 @@ void Connection::release(std::vector<Outgoing> first) {
 void Connection::pump() {
   pump_scheduled_ = false;
   while (!pending_.empty()) {
-    if (!open()) {
-      pending_.clear();
-      break;
-    }
+    if (!open()) break;
     if (session_->queue_half_full()) {
       if (!pump_scheduled_) {
         pump_scheduled_ = true;
@@ -107,6 +104,7 @@ void Connection::pump() {
     pending_.pop_front();
     emit(out);
   }
+  pending_ = {};  // its storage too: the replay is over
   holding_ = false;
 }
 
