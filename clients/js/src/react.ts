@@ -6,7 +6,7 @@
 // effect (so StrictMode's mount-unmount-mount gets a fresh one and the
 // first is closed) and restarted when url or token change.
 import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
-import { HeraldStore, type HeraldSnapshot, type HeraldStoreOptions } from './store.js';
+import { HeraldStore, storeActions, type HeraldSnapshot, type HeraldStoreOptions } from './store.js';
 
 export type UseHeraldOptions = HeraldStoreOptions;
 
@@ -34,13 +34,7 @@ export function useHerald(options: UseHeraldOptions): UseHeraldResult {
   return {
     ...snap,
     store,
-    sendMessage: store.sendMessage,
-    sendChat: store.sendChat,
-    setTyping: store.setTyping,
-    setPresence: store.setPresence,
-    markRead: store.markRead,
-    markAllRead: store.markAllRead,
-    loadConversation: store.loadConversation,
+    ...storeActions(store),
   };
 }
 

@@ -243,3 +243,16 @@ export class HeraldStore {
     for (const l of [...this.listeners]) l();
   }
 }
+
+/** The store's actions, as both bindings hand them to a component. */
+export function storeActions(store: HeraldStore) {
+  return {
+    sendMessage: store.sendMessage,
+    sendChat: store.sendChat,
+    setTyping: store.setTyping,
+    setPresence: store.setPresence,
+    markRead: store.markRead,
+    markAllRead: store.markAllRead,
+    loadConversation: store.loadConversation,
+  };
+}

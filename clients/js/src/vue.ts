@@ -4,7 +4,7 @@
 // presence map and conversations. The client starts on mount, stops on
 // unmount, and restarts when a token ref changes.
 import { computed, onMounted, onUnmounted, shallowRef, watch, isRef, type ComputedRef, type Ref } from 'vue';
-import { HeraldStore, type HeraldSnapshot, type HeraldStoreOptions } from './store.js';
+import { HeraldStore, storeActions, type HeraldSnapshot, type HeraldStoreOptions } from './store.js';
 
 export interface UseHeraldVueOptions extends Omit<HeraldStoreOptions, 'token'> {
   /** A token, or a ref to one (the seed passes a ref). */
@@ -51,13 +51,7 @@ export function useHerald(options: UseHeraldVueOptions): UseHeraldVueResult {
     conversations: field('conversations'),
     typing: field('typing'),
     store,
-    sendMessage: store.sendMessage,
-    sendChat: store.sendChat,
-    setTyping: store.setTyping,
-    setPresence: store.setPresence,
-    markRead: store.markRead,
-    markAllRead: store.markAllRead,
-    loadConversation: store.loadConversation,
+    ...storeActions(store),
   };
 }
 
