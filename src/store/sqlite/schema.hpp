@@ -13,7 +13,7 @@
 
 namespace herald::store::sqlite {
 
-inline constexpr std::array<std::string_view, 9> kMigrations = {
+inline constexpr std::array<std::string_view, 10> kMigrations = {
     R"sql(
 CREATE TABLE users (
   id            INTEGER PRIMARY KEY,
@@ -199,6 +199,44 @@ CREATE TABLE conversation_reads (
   PRIMARY KEY (user_id, partner_id)
 ) WITHOUT ROWID;
 )sql",
+    // 10: notifications as one row per publish (notification_pack.hpp): the
+    // content once and the recipients packed, ids first_id..last_id in
+    // recipient order. A publish to 10,000 users was 10,000 inserts into
+    // each of three per-user indexes, one leaf page dirtied per recipient,
+    // and each call slower than the last as they grew (docs/PERFORMANCE.md,
+    // "Publish"). The per-user index is now archive.notification_runs,
+    // written by the fold. Read state: every notification of a user with
+    // id <= notification_marks.read_upto is read ("mark all"), and so is
+    // each (user_id, id) in notification_reads ("mark one", ids above it).
+    // Each old row becomes a batch of one, its read flag a read row.
+    R"sql(
+CREATE TABLE notification_batches (
+  last_id    INTEGER PRIMARY KEY,
+  first_id   INTEGER NOT NULL,
+  type       TEXT NOT NULL,
+  title      TEXT NOT NULL,
+  message    TEXT NOT NULL,
+  data       TEXT NOT NULL,      -- a JSON object, as given
+  link       TEXT,
+  created_at INTEGER NOT NULL,   -- unix ms
+  recipients BLOB NOT NULL       -- last: a content read never loads it
+);
+CREATE TABLE notification_marks (
+  user_id   INTEGER PRIMARY KEY,
+  read_upto INTEGER NOT NULL
+);
+CREATE TABLE notification_reads (
+  user_id INTEGER NOT NULL,
+  id      INTEGER NOT NULL,
+  PRIMARY KEY (user_id, id)
+) WITHOUT ROWID;
+INSERT INTO notification_batches (last_id, first_id, type, title, message, data, link, created_at, recipients)
+  SELECT id, id, type, title, message, data, link, created_at,
+         herald_pack_recipient(user_id, seq)  -- SqliteDatabase registers it
+  FROM notifications ORDER BY id;
+INSERT INTO notification_reads (user_id, id) SELECT user_id, id FROM notifications WHERE read = 1;
+DROP TABLE notifications;
+)sql",
 };
 
 // Index of the main migration before which the archive receives the main
@@ -209,7 +247,7 @@ inline constexpr std::size_t kMoveChatsToArchiveBefore = 3;
 // main file, and a chat's id continues the chat log's. The table text is
 // written out again rather than shared with migration 1: every migration is
 // frozen history, and one file's may not change with the other's.
-inline constexpr std::array<std::string_view, 4> kArchiveMigrations = {
+inline constexpr std::array<std::string_view, 5> kArchiveMigrations = {
     R"sql(
 CREATE TABLE messages (
   id            INTEGER PRIMARY KEY,
@@ -286,6 +324,25 @@ INSERT INTO partners (user_id, partner_id, last_id, received)
     UNION ALL
     SELECT from_user_id, to_user_id, id, 0 FROM messages)
   GROUP BY u, p;
+)sql",
+    // 5: the notifications' per-user index (main migration 10): each user's
+    // entries (id, seq) packed in runs, one row per user per fold, and how
+    // far the fold has come: every batch with last_id <= folded_upto is in
+    // the runs, the later ones only in main (readers scan those).
+    R"sql(
+CREATE TABLE notification_runs (
+  user_id  INTEGER NOT NULL,
+  last_id  INTEGER NOT NULL,
+  first_id INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  entries  BLOB NOT NULL,   -- (id, seq) per entry, ids ascending
+  PRIMARY KEY (user_id, last_id)
+) WITHOUT ROWID;
+CREATE TABLE notification_fold (
+  only        INTEGER PRIMARY KEY CHECK (only = 1),
+  folded_upto INTEGER NOT NULL
+);
+INSERT INTO notification_fold (only, folded_upto) VALUES (1, 0);
 )sql",
 };
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "store/sqlite/chat_block.hpp"
+#include "store/sqlite/notification_index.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/sqlite/statement.hpp"
 
@@ -61,24 +62,40 @@ void SqliteDatabase::load_chat_state() {
   std::int64_t newest = chat_.blocks.empty() ? 0 : chat_.blocks.back().second;
   chat_.next_message_id = std::max(newest, chat_.archived_upto) + 1;
   // Users with a chat in the log got their latest chat seq above; a
-  // notification may have taken a later one (one index seek each). For
-  // anyone else stored_last_seq answers (next_seq).
+  // notification may have taken a later one: the unfolded batches (one
+  // scan, every user in them) and the runs (one index seek each). For
+  // anyone else stored_last_seq answers (next_seq). Batches are never
+  // deleted, so one folded after this scan is in the runs.
+  for (const auto& [user, seq] : unfolded_notification_seqs()) {
+    auto& latest = chat_.last_seq[user];
+    latest = std::max(latest, seq);
+  }
   for (auto& [user, seq] : chat_.last_seq) seq = std::max(seq, last_notification_seq(user));
   chat_.loaded = true;
 }
 
-std::int64_t SqliteDatabase::last_notification_seq(std::int64_t user) {
-  Statement& st =
-      statements_->get("SELECT coalesce(max(seq), 0) FROM main.notifications WHERE user_id = ?1");
-  st.bind(1, user);
-  st.step();
-  std::int64_t seq = st.column_int(0);
-  st.reset();
-  return seq;
+boost::unordered_flat_map<std::int64_t, std::int64_t> SqliteDatabase::unfolded_notification_seqs() {
+  boost::unordered_flat_map<std::int64_t, std::int64_t> latest;
+  NotificationIndex index(*statements_);
+  index.for_each_batch_after(index.folded_upto(),
+                             [&](std::int64_t first_id, std::int64_t, std::string_view recipients) {
+                               for (const NotificationEntry& e : unpack_recipients(first_id, recipients)) {
+                                 auto& seq = latest[e.user];
+                                 seq = std::max(seq, e.seq);
+                               }
+                             });
+  return latest;
 }
 
-// The latest seq of a user with no chat in the log: the archive's mailbox
-// runs (every folded chat) and the notifications, by their keys.
+// The user's newest notification seq in the runs (the unfolded batches are
+// the caller's to scan).
+std::int64_t SqliteDatabase::last_notification_seq(std::int64_t user) {
+  return NotificationIndex(*statements_).last_folded_seq(user);
+}
+
+// The latest seq of a user with no chat in the log and no notification in
+// the unfolded batches: the archive's mailbox and notification runs, by
+// their keys.
 std::int64_t SqliteDatabase::stored_last_seq(std::int64_t user) {
   Statement& st =
       statements_->get("SELECT coalesce(max(last_seq), 0) FROM archive.mailbox_runs WHERE user_id = ?1");
@@ -215,8 +232,10 @@ Seq SqliteDatabase::last_seq(UserId user) {
     if (auto it = chat_.last_seq.find(raw(user)); it != chat_.last_seq.end()) return Seq{it->second};
   }
   // The log before the archive (see ChatWriteState): a scan of the short
-  // log, then the archive's mailbox by its key.
+  // log and of the unfolded notification batches, then the archive's
+  // runs by their keys.
   std::int64_t latest = 0;
+  if (auto seqs = unfolded_notification_seqs(); seqs.contains(raw(user))) latest = seqs[raw(user)];
   Statement& blocks = statements_->get("SELECT records FROM main.chat_blocks");
   while (blocks.step()) {
     ChatBlockReader reader(blocks.column_blob(0));

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "store/sqlite/archive_runs.hpp"
+#include "store/sqlite/notification_pack.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/statement.hpp"
 
@@ -28,7 +29,8 @@ constexpr const char* kUserColumns =
     " (SELECT COUNT(*) FROM follows WHERE followee_id = users.id),"
     " (SELECT COUNT(*) FROM follows WHERE follower_id = users.id),"
     " max((SELECT coalesce(max(last_seq), 0) FROM archive.mailbox_runs WHERE user_id = users.id),"
-    "     (SELECT coalesce(max(seq), 0) FROM main.notifications WHERE user_id = users.id)),"
+    "     coalesce((SELECT last_seq FROM archive.notification_runs WHERE user_id = users.id"
+    "               ORDER BY last_id DESC LIMIT 1), 0)),"
     " mailbox_mark"
     " FROM users";
 
@@ -43,6 +45,19 @@ UserRecord read_user(const Statement& st) {
   u.last_seq = Seq{st.column_int(6)};
   u.mailbox_mark = Seq{st.column_int(7)};
   return u;
+}
+
+// kUserColumns' last_seq covers the archive's runs; a notification not
+// folded yet may hold a later seq (the chat log is empty at open, and the
+// writer's last_seq() is the exact one while running).
+void with_unfolded_seqs(std::vector<UserRecord>& users,
+                        const boost::unordered_flat_map<std::int64_t, std::int64_t>& unfolded) {
+  if (unfolded.empty()) return;
+  for (UserRecord& u : users) {
+    if (auto it = unfolded.find(raw(u.id)); it != unfolded.end() && it->second > raw(u.last_seq)) {
+      u.last_seq = Seq{it->second};
+    }
+  }
 }
 
 // Applies migrations [from, to) of `list` in one transaction. On the main
@@ -106,6 +121,21 @@ void prepare_archive(const std::filesystem::path& file) {
     throw;
   }
   sqlite3_close(db);
+}
+
+// herald_pack_recipient(user_id, seq): one batch recipient as packed by
+// notification_pack.hpp, for main migration 10, which turns each old
+// notification row into a batch of one.
+void register_pack_recipient(sqlite3* db) {
+  auto pack = [](sqlite3_context* ctx, int, sqlite3_value** args) {
+    std::string out;
+    pack_recipient(out, sqlite3_value_int64(args[0]), sqlite3_value_int64(args[1]));
+    sqlite3_result_blob(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+  };
+  if (sqlite3_create_function_v2(db, "herald_pack_recipient", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                 nullptr, pack, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    throw StorageError(std::string("register herald_pack_recipient: ") + sqlite3_errmsg(db));
+  }
 }
 
 }  // namespace
@@ -177,6 +207,7 @@ SqliteDatabase::~SqliteDatabase() {
 }
 
 void SqliteDatabase::migrate() {
+  register_pack_recipient(db_);
   std::size_t current = user_version(db_);
   std::size_t move_at = kMoveChatsToArchiveBefore;
   apply_migrations(db_, kMigrations, current, std::min(kMigrations.size(), move_at));
@@ -263,6 +294,7 @@ std::vector<UserRecord> SqliteDatabase::load_users() {
   Statement& st = statements_->get(sql.c_str());
   std::vector<UserRecord> users;
   while (st.step()) users.push_back(read_user(st));
+  with_unfolded_seqs(users, unfolded_notification_seqs());
   return users;
 }
 
@@ -278,9 +310,10 @@ std::optional<UserRecord> SqliteDatabase::get_user(UserId id) {
   Statement& st = statements_->get(sql.c_str());
   st.bind(1, raw(id));
   if (!st.step()) return std::nullopt;
-  UserRecord u = read_user(st);
+  std::vector<UserRecord> u{read_user(st)};
   st.reset();
-  return u;
+  with_unfolded_seqs(u, unfolded_notification_seqs());
+  return u.front();
 }
 
 void SqliteDatabase::add_user_if_absent(UserId id, const std::string& username,

@@ -188,6 +188,13 @@ class SqliteDatabase final : public Database {
   void fold_blocks(const std::vector<std::string>& blocks, std::int64_t after, std::int64_t upto);
   void insert_runs(std::vector<MailboxEntry>& mailbox, std::vector<ConversationEntry>& conversations);
   void release_folded_log();
+  bool fold_chat_log();  // compact()'s share for chats
+  // The notifications' fold (sqlite_notification_fold.cpp): true when it
+  // folded; `everything` folds whatever is unfolded, however little.
+  bool fold_notifications(bool everything);
+  // The newest seq of each user in the unfolded notification batches.
+  boost::unordered_flat_map<std::int64_t, std::int64_t> unfolded_notification_seqs();
+  class ReadScope;  // sqlite_notifications.cpp
   void keep_pace_with_fold();  // begin(): fold_pace.hpp
   void wait_for_fold();
   void fold_leftovers();

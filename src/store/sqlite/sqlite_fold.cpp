@@ -132,6 +132,12 @@ void SqliteDatabase::insert_runs(std::vector<MailboxEntry>& mailbox,
 }
 
 bool SqliteDatabase::compact() {
+  const bool chats = fold_chat_log();
+  const bool notifications = fold_notifications(false);  // sqlite_notification_fold.cpp
+  return chats || notifications;
+}
+
+bool SqliteDatabase::fold_chat_log() {
   // Two transactions. The first reads what to fold and copies its blocks
   // out of main; the second writes only the archive. A fold that read main
   // while writing (a hundred milliseconds and more) held a snapshot of main
@@ -197,9 +203,12 @@ void SqliteDatabase::wait_for_fold() {
 }
 
 // A log left by the last run (any size) is folded and released when the
-// database opens, so start-up reads (load_users) find every chat in the
-// archive. Two transactions: the archive's, then main's.
+// database opens, and so are unfolded notification batches, so start-up
+// reads (load_users, unread_counts) find every chat and notification in
+// the archive's indexes. Two transactions: the archive's, then main's.
 void SqliteDatabase::fold_leftovers() {
+  while (fold_notifications(true)) {
+  }
   fold_legacy_chat_log();
   if (newest_log_id() == 0) return;
   run("BEGIN");

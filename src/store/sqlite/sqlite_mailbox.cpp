@@ -1,10 +1,11 @@
 // SqliteDatabase, the mailbox's read side (PROTOCOL.md 4.3): a replay of a
 // user's events after a seq, and the offline queue's mark.
 //
-// A user's mailbox lives in three places: chats still in the log
+// A user's mailbox lives in four places: chats still in the log
 // (main.chat_blocks, packed, no index), chats the fold has moved into the
-// archive (mailbox_runs, then messages by id), and notifications (main,
-// one row each with its seq). The read follows the order ChatWriteState
+// archive (mailbox_runs, then messages by id), notifications the fold has
+// indexed (archive.notification_runs) and those it has not yet
+// (main.notification_batches after the fold's mark; notification_index.hpp). The read follows the order ChatWriteState
 // describes: the log is read before the archive, in one read transaction
 // whose archive snapshot starts only when the archive is first read. A
 // chat missing from the log at that moment was released by the writer,
@@ -13,13 +14,14 @@
 // So a replay never misses a chat committed before it began, even while
 // a fold runs.
 //
-// Cost: the log is scanned whole (it holds at most a fold's worth or two
-// of chats, a few MB); the archive and the notifications by their keys.
+// Cost: the log and the unfolded notification batches are scanned whole
+// (each at most a fold's worth or two); the archive's runs by their keys.
 #include <algorithm>
 #include <map>
 
 #include "store/sqlite/archive_runs.hpp"
 #include "store/sqlite/chat_block.hpp"
+#include "store/sqlite/notification_index.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/sqlite/statement.hpp"
 
@@ -60,23 +62,42 @@ MailboxPage SqliteDatabase::read_mailbox(UserId user, Seq after, const MailboxRe
     if (from > raw(after)) page.resync = true;
     std::erase_if(events, [from](const auto& e) { return e.first <= from; });
 
-    // 2. Notifications (main).
-    Statement& notes = statements_->get(
-        "SELECT seq, id, type, title, message, data, link, read, created_at FROM main.notifications"
-        " WHERE user_id = ?1 AND seq > ?2 ORDER BY seq");
-    notes.bind(1, u).bind(2, from);
-    while (notes.step()) {
-      MailboxNotification n;
-      n.id = notes.column_int(1);
-      n.type = notes.column_text(2);
-      n.title = notes.column_text(3);
-      n.message = notes.column_text(4);
-      n.data_json = notes.column_text(5);
-      if (!notes.column_is_null(6)) n.link = notes.column_text(6);
-      n.read = notes.column_int(7) != 0;
-      n.created_at_ms = notes.column_int(8);
-      std::int64_t seq = notes.column_int(0);
-      events.emplace(seq, MailboxEvent{Seq{seq}, std::move(n)});
+    // 2. Notifications: the runs up to the fold's mark, newest first until
+    // one starts at or below `from`, then the batches after the mark
+    // (notification_index.hpp).
+    NotificationIndex index(*statements_);
+    const std::int64_t folded = index.folded_upto();
+    std::vector<NotificationEntry> notes;
+    for (const NotificationEntry& e : index.unfolded_of(u, folded)) {
+      if (e.seq > from) notes.push_back(e);
+    }
+    Statement& note_runs = statements_->get(
+        "SELECT entries FROM archive.notification_runs WHERE user_id = ?1 ORDER BY last_id DESC");
+    note_runs.bind(1, u);
+    while (note_runs.step()) {
+      std::vector<NotificationEntry> run = unpack_run(u, note_runs.column_blob(0));
+      for (const NotificationEntry& e : run) {
+        if (e.seq > from) notes.push_back(e);
+      }
+      if (!run.empty() && run.front().seq <= from) break;
+    }
+    note_runs.reset();
+    if (!notes.empty()) {
+      const NotificationReadState state = index.read_state(u);
+      for (const NotificationEntry& e : notes) {
+        const NotificationBatch* batch = index.batch_of(e.id);
+        if (!batch) throw StorageError("notification entry without its batch");
+        MailboxNotification n;
+        n.id = e.id;
+        n.type = batch->content.type;
+        n.title = batch->content.title;
+        n.message = batch->content.message;
+        n.data_json = batch->content.data_json;
+        n.link = batch->content.link;
+        n.read = state.is_read(e.id);
+        n.created_at_ms = batch->created_at_ms;
+        events.emplace(e.seq, MailboxEvent{Seq{e.seq}, std::move(n)});
+      }
     }
 
     // 3. The archive: mailbox runs reaching past `from`, then each chat by id.

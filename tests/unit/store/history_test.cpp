@@ -269,11 +269,13 @@ TEST(History, TheArchiveMigrationFillsPartnersFromOlderChats) {
     chats.batch(batch);
     ASSERT_TRUE(folder.compact());
   }
-  // Back to archive version 3: no partners table.
+  // Back to archive version 3: no partners table (nor version 5's
+  // notification tables).
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(SqliteDatabase::archive_file(file).c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
-      sqlite3_exec(db, "DROP TABLE partners; PRAGMA user_version = 3;", nullptr, nullptr, nullptr),
+      sqlite3_exec(db, "DROP TABLE partners; DROP TABLE notification_runs; DROP TABLE notification_fold;"
+                   " PRAGMA user_version = 3;", nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
 

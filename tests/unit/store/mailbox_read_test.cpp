@@ -19,18 +19,6 @@ using store::sqlite::SqliteDatabase;
 namespace {
 std::filesystem::path temp_db() { return test::temp_db("mailbox"); }
 
-void exec(const std::filesystem::path& file, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  char* error = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-  std::string what = error ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  ASSERT_EQ(rc, SQLITE_OK) << what;
-}
-
 store::MailboxRetention everything() {
   store::MailboxRetention r;
   r.max_events = 1'000'000;
@@ -126,11 +114,12 @@ TEST(MailboxRead, NotificationsShareTheSeqsAndAReloadedWriterKnowsThem) {
     writer.begin();
     writer.insert_chat({UserId{2}, UserId{1}, "hi", std::nullopt, 1});  // user 1's seq 1
     writer.commit();
+    writer.begin();
+    store::NotificationContent followed{"new_follower", "New follower", "b followed you",
+                                        "{\"follower_id\":2}", "/users/2"};
+    writer.insert_notifications({UserId{1}}, followed, 5);  // seq 2
+    writer.commit();
   }
-  exec(file,
-       "INSERT INTO notifications (user_id, seq, type, title, message, data, link, created_at)"
-       " VALUES (1, 2, 'new_follower', 'New follower', 'b followed you', '{\"follower_id\":2}',"
-       " '/users/2', 5)");
   SqliteDatabase reader(file);
   auto page = reader.read_mailbox(UserId{1}, Seq{0}, everything());
   ASSERT_EQ(page.events.size(), 2u);
