@@ -291,10 +291,13 @@ void SqliteDatabase::rollback_to_savepoint() {
 
 std::vector<UserRecord> SqliteDatabase::load_users() {
   static const std::string sql = std::string(kUserColumns) + " ORDER BY id";
+  // The unfolded batches before the runs: a batch folded in between is
+  // then in the runs the query reads (notification_index.hpp).
+  auto unfolded = unfolded_notification_seqs();
   Statement& st = statements_->get(sql.c_str());
   std::vector<UserRecord> users;
   while (st.step()) users.push_back(read_user(st));
-  with_unfolded_seqs(users, unfolded_notification_seqs());
+  with_unfolded_seqs(users, unfolded);
   return users;
 }
 
@@ -307,12 +310,13 @@ std::vector<std::pair<UserId, UserId>> SqliteDatabase::load_follows() {
 
 std::optional<UserRecord> SqliteDatabase::get_user(UserId id) {
   static const std::string sql = std::string(kUserColumns) + " WHERE id = ?1";
+  auto unfolded = unfolded_notification_seqs();  // before the runs, as load_users
   Statement& st = statements_->get(sql.c_str());
   st.bind(1, raw(id));
   if (!st.step()) return std::nullopt;
   std::vector<UserRecord> u{read_user(st)};
   st.reset();
-  with_unfolded_seqs(u, unfolded_notification_seqs());
+  with_unfolded_seqs(u, unfolded);
   return u.front();
 }
 

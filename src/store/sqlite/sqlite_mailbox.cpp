@@ -55,6 +55,17 @@ MailboxPage SqliteDatabase::read_mailbox(UserId user, Seq after, const MailboxRe
         if (seq > raw(after)) events.emplace(seq, MailboxEvent{Seq{seq}, chat_of(r)});
       }
     }
+    // The notifications not yet folded (main, this snapshot): their seqs
+    // count towards the newest.
+    NotificationIndex index(*statements_);
+    // This transaction read main first, so its archive snapshot may be the
+    // newer: a run may hold a notification whose batch main's snapshot does
+    // not have yet. It was committed after this replay began, so the live
+    // path brings it (the connection holds live events until the replay is
+    // sent, and sends each seq once); here it is left out.
+    const std::int64_t visible_upto = index.newest_id();
+    const std::vector<NotificationEntry> unfolded = index.unfolded_of(u, index.folded_upto());
+    for (const NotificationEntry& e : unfolded) latest = std::max(latest, e.seq);
     latest = std::max(latest, stored_last_seq(u));
     // The window: the newest max_events seqs (seqs are gapless per user).
     std::int64_t from = std::max(raw(after), latest - retention.max_events);
@@ -62,13 +73,11 @@ MailboxPage SqliteDatabase::read_mailbox(UserId user, Seq after, const MailboxRe
     if (from > raw(after)) page.resync = true;
     std::erase_if(events, [from](const auto& e) { return e.first <= from; });
 
-    // 2. Notifications: the runs up to the fold's mark, newest first until
-    // one starts at or below `from`, then the batches after the mark
+    // 2. Notifications: the batches after the fold's mark (read above), then
+    // the runs up to it, newest first until one starts at or below `from`
     // (notification_index.hpp).
-    NotificationIndex index(*statements_);
-    const std::int64_t folded = index.folded_upto();
     std::vector<NotificationEntry> notes;
-    for (const NotificationEntry& e : index.unfolded_of(u, folded)) {
+    for (const NotificationEntry& e : unfolded) {
       if (e.seq > from) notes.push_back(e);
     }
     Statement& note_runs = statements_->get(
@@ -77,7 +86,7 @@ MailboxPage SqliteDatabase::read_mailbox(UserId user, Seq after, const MailboxRe
     while (note_runs.step()) {
       std::vector<NotificationEntry> run = unpack_run(u, note_runs.column_blob(0));
       for (const NotificationEntry& e : run) {
-        if (e.seq > from) notes.push_back(e);
+        if (e.seq > from && e.id <= visible_upto) notes.push_back(e);
       }
       if (!run.empty() && run.front().seq <= from) break;
     }
