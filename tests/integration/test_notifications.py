@@ -4,8 +4,10 @@ and delivered live to those online, list paging with `unread_only`, the
 unread count in REST and in `connected`, marking read, and another user's
 notification answering 404."""
 import asyncio
+import time
 
 import requests
+import websockets
 
 from wsutil import connect, recv_type, run
 
@@ -148,3 +150,69 @@ def test_unread_count_survives_a_restart(herald_factory, tmp_path):
         assert ws.welcome["data"]["unread_notifications"] == 2
         await ws.close()
     run(body())
+
+
+
+def test_every_notification_once_while_the_fold_indexes_them(herald_factory, tmp_path):
+    """Publishes to 5,000 users are one stored batch each; the server's fold
+    thread indexes them per user in the background (at 16,384 waiting or a
+    second old). Reads while it works and after, and after a restart, see
+    each notification once: the list, the unread count, read marks and a
+    `since` replay."""
+    data = tmp_path / "fold"
+    srv = herald_factory(*ARGS, "--workers", "2", data_dir=data)
+    users = list(range(1, 5001))
+    with requests.Session() as session:  # each made known (the publish API refuses unknown ids)
+        for uid in users:
+            r = session.get(srv.base + "/api/v1/users/me", timeout=10,
+                            headers={"Authorization": f"Bearer {srv.token(uid)}"})
+            assert r.status_code == 200
+    calls = []  # (recipients, ids) per publish, in order
+    for i in range(4):  # 20,000 notifications: more than a fold's worth
+        r = publish(srv, note(users, title=f"wide {i}"))
+        assert r.status_code == 202, r.text
+        calls.append((users, r.json()["ids"]))
+        small = [1, 5000]
+        calls.append((small, publish(srv, note(small, title=f"small {i}")).json()["ids"]))
+
+    def ids_of(uid):
+        return [ids[recipients.index(uid)] for recipients, ids in calls if uid in recipients]
+
+    def expect(server, uid, read=frozenset()):
+        want = ids_of(uid)
+        items = server.get("/api/v1/notifications?limit=100", token=server.token(uid)).json()["items"]
+        assert [n["id"] for n in items] == want[::-1], uid
+        assert [n["read"] for n in items] == [n["id"] in read for n in items], uid
+        count = server.get("/api/v1/notifications/unread-count", token=server.token(uid)).json()
+        assert count == {"unread_count": len(want) - len(read)}, uid
+
+    for _ in range(6):  # while the fold thread works through them, and after
+        for uid in (1, 2, 5000):
+            expect(srv, uid)
+        time.sleep(0.5)
+    mine = ids_of(1)
+    assert srv.post(f"/api/v1/notifications/{mine[0]}/read", token=srv.token(1)).status_code == 204
+    assert srv.post(f"/api/v1/notifications/{mine[-1]}/read", token=srv.token(1)).status_code == 204
+    assert srv.post(f"/api/v1/notifications/{mine[0]}/read", token=srv.token(2)).status_code == 404
+    read = frozenset({mine[0], mine[-1]})
+    expect(srv, 1, read)
+
+    async def replay(server, since):
+        query = f"since={since}"
+        ws = await asyncio.wait_for(
+            websockets.connect(server.ws_url(server.token(1), query), max_size=None), 5)
+        assert (await recv_type(ws, "connected"))["data"]["last_seq"] == len(mine)
+        got = []
+        while len(got) < len(mine) - since:
+            m = await recv_type(ws, "notification")
+            got.append((m["seq"], m["data"]["id"]))
+        await ws.close()
+        return got
+    got = run(replay(srv, 0), timeout=30)
+    assert got == list(zip(range(1, len(mine) + 1), mine))
+
+    assert srv.stop() == 0
+    again = herald_factory(*ARGS, data_dir=data)  # opens with everything folded
+    expect(again, 1, read)
+    expect(again, 5000)
+    assert run(replay(again, 3), timeout=30) == list(zip(range(4, len(mine) + 1), mine[3:]))
