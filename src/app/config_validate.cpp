@@ -9,6 +9,7 @@
 #include "app/config.hpp"
 #include "app/config_table.hpp"
 #include "auth/jwt.hpp"
+#include "cluster/redis_url.hpp"
 #include "util/logging.hpp"
 
 namespace herald::app {
@@ -125,8 +126,10 @@ std::string validate(const Settings& s) {
     return fmt::format("--throttle-max-bytes: {} is less than {}", s.throttle_max_bytes, kMinThrottleBytes);
   }
 
-  if (!s.redis_url.empty() && !starts_with_any(s.redis_url, {"redis://", "rediss://", "unix://"})) {
-    return "--redis-url: must start with redis://, rediss:// or unix://";
+  if (!s.redis_url.empty()) {
+    // What RedisLink can connect to (redis_url.hpp); its message never
+    // repeats a password.
+    if (auto url = cluster::parse_redis_url(s.redis_url); !url) return "--redis-url: " + url.error();
   }
   if (!s.database_url.empty() && !starts_with_any(s.database_url, {"postgres://", "postgresql://"})) {
     return "--database-url: must start with postgres:// or postgresql://";

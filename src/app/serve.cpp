@@ -21,6 +21,7 @@
 #include "app/jwt_setup.hpp"
 #include "app/web_root.hpp"
 #include "cluster/broker.hpp"
+#include "cluster/redis_broker.hpp"
 #include "net/server.hpp"
 #include "net/tls_context.hpp"
 #include "realtime/delivery.hpp"
@@ -120,6 +121,17 @@ void wait_for_drain(const realtime::PresenceRegistry& registry, std::chrono::mil
 }  // namespace
 
 int serve(const Settings& settings) {
+  // The cluster is being built (docs/CLUSTER.md, "Order of work"). Shared
+  // storage is not there yet: a node told to use it refuses to start rather
+  // than keep its data in a SQLite file of its own.
+  if (!settings.database_url.empty()) {
+    spdlog::error("--database-url: PostgreSQL storage is not built yet (docs/CLUSTER.md); leave it empty");
+    return 2;
+  }
+  if (!settings.redis_url.empty()) {
+    spdlog::warn("--redis-url: the cluster is partial (docs/CLUSTER.md): typing and other un-numbered events "
+                 "cross nodes; presence, chats and notifications stay on the node that has them");
+  }
   // Before anything is created: the databases, their -wal/-shm, the data
   // directory and the JWT secret are for this user only (data_dir.hpp).
   ::umask(077);
@@ -183,7 +195,19 @@ int serve(const Settings& settings) {
       {settings.presence_rate_per_s, settings.presence_burst},
       {settings.typing_rate_per_s, settings.typing_burst}});
   realtime::Delivery delivery(workers, registry, broadcast_timing(settings), &follows);
-  cluster::LocalBroker broker(delivery);
+  // One node: LocalBroker. With --redis-url: RedisBroker, told what this
+  // node holds (docs/CLUSTER.md; presence and mailbox events stay local
+  // until the cluster's presence and storage are built).
+  std::unique_ptr<cluster::RedisBroker> redis_broker;
+  std::optional<cluster::LocalBroker> local_broker;
+  if (!settings.redis_url.empty()) {
+    redis_broker = std::make_unique<cluster::RedisBroker>(delivery, *cluster::parse_redis_url(settings.redis_url),
+                                                          cluster::random_node_id());
+    delivery.set_interest(redis_broker.get());
+  } else {
+    local_broker.emplace(delivery);
+  }
+  cluster::Broker& broker = redis_broker ? static_cast<cluster::Broker&>(*redis_broker) : *local_broker;
   realtime::RunnerStores stores(storage, settings.retention_events, settings.retention_days);
   realtime::Hub hub(hub_options(settings), workers, verifier, directory, registry, delivery, broker,
                     stores, stores, stores, follows);
@@ -205,8 +229,10 @@ int serve(const Settings& settings) {
   api_context.rest_rate_limit = &rest_rate_limit;
   api_context.broker = &broker;
   api_context.follows = &follows;
-  api_context.readiness = [&storage] {
-    return storage.healthy() ? api::Readiness{true, ""} : api::Readiness{false, "storage unavailable"};
+  api_context.readiness = [&storage, &broker] {
+    if (!storage.healthy()) return api::Readiness{false, "storage unavailable"};
+    if (broker.up() == false) return api::Readiness{false, "broker unavailable: Redis is not reachable"};
+    return api::Readiness{true, ""};
   };
   api::Router router;
   api::add_operation_routes(router, api_context);
@@ -251,6 +277,7 @@ int serve(const Settings& settings) {
     return 1;
   }
   hub.start();
+  if (redis_broker) redis_broker->start();
   workers.start();
   spdlog::info("herald {} listening on {}://{}:{} workers={} data_dir={}", HERALD_VERSION,
                tls ? "https" : "http", settings.host, server.port(), worker_count, settings.data_dir);
@@ -274,6 +301,7 @@ int serve(const Settings& settings) {
   server.stop_accepting();
   hub.shutdown();
   wait_for_drain(registry, std::chrono::seconds(3));
+  if (redis_broker) redis_broker->stop();  // nothing from other nodes after this
   workers.stop();
   workers.join();
   cpu_pool.join();

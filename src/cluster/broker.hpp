@@ -86,6 +86,17 @@ class Broker {
   virtual std::optional<bool> up() const { return std::nullopt; }
 };
 
+// What this node holds, told to a cluster broker so it subscribes to what
+// must reach it (docs/CLUSTER.md, "Redis: routing"): each connection of a
+// user and each context subscription, counted up and down. Called from the
+// workers, any of them; a single node has no use for it (no Interest).
+class Interest {
+ public:
+  virtual ~Interest() = default;
+  virtual void hold_user(UserId user, bool held) = 0;
+  virtual void hold_context(const std::string& context, bool held) = 0;
+};
+
 // One process: publishing is local delivery.
 class LocalBroker final : public Broker {
  public:

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "realtime/broadcast_window.hpp"
+#include "realtime/connection.hpp"
 #include "realtime/presence_registry.hpp"
 #include "util/worker_pool.hpp"
 
@@ -36,13 +37,24 @@ void Delivery::post_after(unsigned worker, std::chrono::milliseconds delay,
   });
 }
 
-void Delivery::add(const std::shared_ptr<Connection>& c) { hubs_[c->worker()]->add(c); }
-void Delivery::remove(Connection& c) { hubs_[c.worker()]->remove(c); }
+void Delivery::add(const std::shared_ptr<Connection>& c) {
+  hubs_[c->worker()]->add(c);
+  if (interest_) interest_->hold_user(c->user, true);
+}
+void Delivery::remove(Connection& c) {
+  if (interest_) {
+    for (const auto& context : c.subscriptions) interest_->hold_context(context, false);
+    interest_->hold_user(c.user, false);
+  }
+  hubs_[c.worker()]->remove(c);
+}
 void Delivery::subscribe(Connection& c, const std::string& context) {
   hubs_[c.worker()]->subscribe(c, context);
+  if (interest_) interest_->hold_context(context, true);
 }
 void Delivery::unsubscribe(Connection& c, const std::string& context) {
   hubs_[c.worker()]->unsubscribe(c, context);
+  if (interest_) interest_->hold_context(context, false);
 }
 
 void Delivery::for_each_on(unsigned worker, const std::function<void(Connection&)>& fn) {

@@ -62,6 +62,10 @@ class Delivery final : public cluster::LocalDelivery,
   void post_after(unsigned worker, std::chrono::milliseconds delay,
                   std::function<void()> fn) override;
 
+  // A cluster broker's Interest: told of every connection and context
+  // subscription added or removed here. Set before the workers start.
+  void set_interest(cluster::Interest* interest) { interest_ = interest; }
+
   unsigned worker_count() const;
   // On worker `worker`: every connection it holds (the expiry sweep).
   void for_each_on(unsigned worker, const std::function<void(Connection&)>& fn);
@@ -81,6 +85,7 @@ class Delivery final : public cluster::LocalDelivery,
   std::vector<std::unique_ptr<WorkerHub>> hubs_;
   struct Timers;
   std::unique_ptr<Timers> timers_;
+  cluster::Interest* interest_ = nullptr;
 };
 
 }  // namespace herald::realtime

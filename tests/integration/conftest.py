@@ -166,3 +166,56 @@ def herald_factory(herald_binary, tmp_path, request):
 @pytest.fixture
 def herald(herald_factory):
     return herald_factory()
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free loopback port, in a temp
+    dir, with nothing persisted; stop() and start() take it away and bring
+    it back on the same port (a Redis restart, as a cluster node sees it)."""
+
+    BINARY = "/usr/bin/redis-server"
+
+    def __init__(self, directory):
+        self.directory = str(directory)
+        self.port = _free_port()
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self):
+        os.makedirs(self.directory, exist_ok=True)
+        self.log = open(os.path.join(self.directory, "redis.log"), "ab")
+        self.proc = subprocess.Popen(
+            [self.BINARY, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.directory],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on port {self.port}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if not os.path.exists(RedisServer.BINARY):
+        pytest.skip("redis-server is not installed (scripts/install-deps.sh installs it)")
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()

@@ -1,0 +1,130 @@
+#include "cluster/redis_broker.hpp"
+
+#include <random>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cluster/redis_link.hpp"
+
+namespace herald::cluster {
+
+namespace asio = boost::asio;
+
+struct RedisBroker::Loop {
+  explicit Loop(RedisUrl url) : link(io, std::move(url)) {}
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
+  RedisLink link;  // destroyed before io (declared after it)
+  std::thread thread;
+};
+
+NodeId random_node_id() {
+  std::random_device seed;
+  std::mt19937_64 random(seed());
+  NodeId id = 0;
+  while (id == 0) id = random();
+  return id;
+}
+
+std::string RedisBroker::user_channel(UserId user) { return "herald:u:" + std::to_string(raw(user)); }
+std::string RedisBroker::context_channel(const std::string& context) { return "herald:c:" + context; }
+
+RedisBroker::RedisBroker(LocalDelivery& local, RedisUrl url, NodeId node)
+    : local_(local), node_(node), loop_(std::make_unique<Loop>(std::move(url))) {}
+
+RedisBroker::~RedisBroker() { stop(); }
+
+void RedisBroker::start() {
+  loop_->link.set_on_state([this](bool up) {
+    up_.store(up, std::memory_order_relaxed);
+    if (up) {
+      spdlog::info("broker: Redis link up (node {:016x})", node_);
+    } else {
+      spdlog::warn("broker: Redis link down; delivering to this node's connections only");
+    }
+  });
+  loop_->link.set_on_message(
+      [this](std::string_view channel, std::string_view payload) { received(channel, payload); });
+  loop_->link.subscribe(kAllChannel);
+  loop_->link.start();
+  loop_->thread = std::thread([this] {
+    pthread_setname_np(pthread_self(), "broker");
+    loop_->io.run();
+  });
+}
+
+void RedisBroker::stop() {
+  if (!loop_ || !loop_->thread.joinable()) return;
+  asio::post(loop_->io, [this] {
+    loop_->link.stop();
+    loop_->work.reset();
+  });
+  loop_->thread.join();
+  up_.store(false, std::memory_order_relaxed);
+}
+
+void RedisBroker::publish(const Target& target, const SharedFrame& frame) {
+  local_.deliver(target, frame);
+  // Numbered events stay on their node for now (the header says why).
+  if (target.presence_seq != 0 || target.mailbox_seq != 0) return;
+  std::string channel;
+  switch (target.kind) {
+    case Target::Kind::user:
+      channel = user_channel(target.user);
+      break;
+    case Target::Kind::context:
+      channel = context_channel(target.context);
+      break;
+    case Target::Kind::all_users:
+    case Target::Kind::followers:
+      channel = kAllChannel;
+      break;
+  }
+  std::string payload = encode_envelope(node_, target, *frame);
+  asio::post(loop_->io, [this, channel = std::move(channel), payload = std::move(payload)]() mutable {
+    // While Redis is away the link answers "link down" at once: other nodes
+    // miss this one, as a pub/sub subscriber that was away would.
+    loop_->link.command({"PUBLISH", std::move(channel), std::move(payload)}, nullptr);
+  });
+}
+
+void RedisBroker::received(std::string_view channel, std::string_view payload) {
+  auto envelope = decode_envelope(payload);
+  if (!envelope) {
+    spdlog::warn("broker: dropped a malformed message on {}", channel);
+    return;
+  }
+  if (envelope->origin == node_) return;  // delivered here when published
+  local_.deliver(envelope->routed(), envelope->frame);
+}
+
+void RedisBroker::hold_user(UserId user, bool held) { hold(user_channel(user), held); }
+
+void RedisBroker::hold_context(const std::string& context, bool held) {
+  hold(context_channel(context), held);
+}
+
+void RedisBroker::hold(std::string channel, bool held) {
+  // Posted under the lock: the broker thread then sees a channel's first
+  // hold and last release in the order the counts changed (a release
+  // overtaken by the next hold would leave a held channel unsubscribed).
+  std::lock_guard lock(holds_mutex_);
+  int& n = holds_[channel];
+  n += held ? 1 : -1;
+  const bool first = held && n == 1;
+  const bool last = !held && n <= 0;
+  if (last) holds_.erase(channel);
+  if (!first && !last) return;
+  asio::post(loop_->io, [this, channel = std::move(channel), first]() mutable {
+    if (first) {
+      loop_->link.subscribe(std::move(channel));
+    } else {
+      loop_->link.unsubscribe(std::move(channel));
+    }
+  });
+}
+
+}  // namespace herald::cluster

@@ -1,0 +1,80 @@
+#pragma once
+// The cluster broker (docs/CLUSTER.md, "Redis: routing"): a publication is
+// delivered to this node's connections at once, as by LocalBroker, and
+// published through Redis to the other nodes that must see it, each of
+// which hands it to its own LocalDelivery.
+//
+// Channels: `herald:u:<user>` (the nodes holding a connection of that
+// user subscribe to it), `herald:c:<context>` (the nodes with a connection
+// subscribed to that context), `herald:all` (every node: broadcasts to
+// every user and to a user's followers). What a node holds comes in
+// through Interest, counted per user and per context; the first hold
+// subscribes the channel, the last release unsubscribes it.
+//
+// Not yet forwarded (docs/CLUSTER.md, "Order of work"): presence events
+// (numbered by this node's ledger; across nodes they need the numbering in
+// Redis) and mailbox events (their seqs come from this node's storage;
+// across nodes they need shared storage). Those stay on their node.
+//
+// Threads: publish() and Interest's calls come from any thread (workers,
+// the storage writer); Redis is spoken to on the broker's own thread, so
+// no caller ever waits on it. Messages from other nodes are handed to
+// LocalDelivery on that thread (deliver() may be called from any thread).
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "cluster/broker.hpp"
+#include "cluster/envelope.hpp"
+#include "cluster/redis_url.hpp"
+
+namespace herald::cluster {
+
+class RedisBroker final : public Broker, public Interest {
+ public:
+  // `node`: this process's id in the cluster, unique among the nodes (a
+  // random one per start; an echo of its own publication is skipped).
+  RedisBroker(LocalDelivery& local, RedisUrl url, NodeId node);
+  ~RedisBroker() override;  // stop()
+  RedisBroker(const RedisBroker&) = delete;
+  RedisBroker& operator=(const RedisBroker&) = delete;
+
+  // Starts the broker thread and connects; Redis need not be up yet.
+  void start();
+  // Disconnects and joins the broker thread; nothing is delivered after.
+  void stop();
+
+  void publish(const Target& target, const SharedFrame& frame) override;
+  std::optional<bool> up() const override { return up_.load(std::memory_order_relaxed); }
+
+  void hold_user(UserId user, bool held) override;
+  void hold_context(const std::string& context, bool held) override;
+
+  NodeId node() const { return node_; }
+
+  static std::string user_channel(UserId user);
+  static std::string context_channel(const std::string& context);
+  static constexpr const char* kAllChannel = "herald:all";
+
+ private:
+  // Counts a hold of `channel` up or down; subscribes at the first,
+  // unsubscribes at the last.
+  void hold(std::string channel, bool held);
+  void received(std::string_view channel, std::string_view payload);
+
+  LocalDelivery& local_;
+  const NodeId node_;
+  std::atomic<bool> up_{false};
+  std::mutex holds_mutex_;
+  std::unordered_map<std::string, int> holds_;  // channel -> holds on this node
+  struct Loop;  // the io_context, its thread and the RedisLink
+  std::unique_ptr<Loop> loop_;
+};
+
+// A random node id for this process (never 0).
+NodeId random_node_id();
+
+}  // namespace herald::cluster
