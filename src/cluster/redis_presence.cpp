@@ -1,0 +1,135 @@
+#include "cluster/redis_presence.hpp"
+
+#include <charconv>
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "cluster/redis_link.hpp"
+
+namespace herald::cluster {
+
+namespace {
+
+// Every script returns {seq, online_count, changed} (see PresenceStep). A
+// user's total is the sum of their per-node counts; the online set decides
+// "changed", so a repeated transition never publishes twice.
+constexpr const char* kAttach = R"lua(
+local user, node = ARGV[1], ARGV[2]
+redis.call('HINCRBY', 'herald:pc:' .. user, node, 1)
+redis.call('SADD', 'herald:nu:' .. node, user)
+if redis.call('SADD', 'herald:online', user) == 1 then
+  local seq = redis.call('INCR', 'herald:pseq')
+  local count = redis.call('SCARD', 'herald:online')
+  redis.call('PUBLISH', 'herald:presence',
+    '{"seq":' .. seq .. ',"user":"' .. user .. '","online":true,"count":' .. count .. '}')
+  return {seq, count, 1}
+end
+return {tonumber(redis.call('GET', 'herald:pseq') or '0'), redis.call('SCARD', 'herald:online'), 0}
+)lua";
+
+constexpr const char* kDetach = R"lua(
+local user, node = ARGV[1], ARGV[2]
+local key = 'herald:pc:' .. user
+if redis.call('HEXISTS', key, node) == 1 then
+  if redis.call('HINCRBY', key, node, -1) <= 0 then
+    redis.call('HDEL', key, node)
+    redis.call('SREM', 'herald:nu:' .. node, user)
+  end
+end
+if redis.call('EXISTS', key) == 0 and redis.call('SREM', 'herald:online', user) == 1 then
+  local seq = redis.call('INCR', 'herald:pseq')
+  local count = redis.call('SCARD', 'herald:online')
+  redis.call('PUBLISH', 'herald:presence',
+    '{"seq":' .. seq .. ',"user":"' .. user .. '","online":false,"count":' .. count .. '}')
+  return {seq, count, 1}
+end
+return {tonumber(redis.call('GET', 'herald:pseq') or '0'), redis.call('SCARD', 'herald:online'), 0}
+)lua";
+
+constexpr const char* kHeartbeat = R"lua(
+local node, ttl = ARGV[1], ARGV[2]
+redis.call('SET', 'herald:node:' .. node, '1', 'PX', ttl)
+return redis.call('SADD', 'herald:nodes', node)
+)lua";
+
+// A lapsed node's users lose its connections; those left with none go
+// offline. The node leaves `nodes` in the same script, so a second reaper
+// finds nothing to do.
+constexpr const char* kReap = R"lua(
+local offline = 0
+for _, node in ipairs(redis.call('SMEMBERS', 'herald:nodes')) do
+  if redis.call('EXISTS', 'herald:node:' .. node) == 0 then
+    for _, user in ipairs(redis.call('SMEMBERS', 'herald:nu:' .. node)) do
+      local key = 'herald:pc:' .. user
+      redis.call('HDEL', key, node)
+      if redis.call('EXISTS', key) == 0 and redis.call('SREM', 'herald:online', user) == 1 then
+        local seq = redis.call('INCR', 'herald:pseq')
+        local count = redis.call('SCARD', 'herald:online')
+        redis.call('PUBLISH', 'herald:presence',
+          '{"seq":' .. seq .. ',"user":"' .. user .. '","online":false,"count":' .. count .. '}')
+        offline = offline + 1
+      end
+    end
+    redis.call('DEL', 'herald:nu:' .. node)
+    redis.call('SREM', 'herald:nodes', node)
+  end
+end
+return offline
+)lua";
+
+std::optional<PresenceStep> step_of(const Reply& r) {
+  if (r.type != Reply::Type::array || r.elements.size() != 3) return std::nullopt;
+  for (const Reply& e : r.elements) {
+    if (e.type != Reply::Type::integer) return std::nullopt;
+  }
+  return PresenceStep{static_cast<std::uint64_t>(r.elements[0].integer), r.elements[1].integer,
+                      r.elements[2].integer != 0};
+}
+
+std::string node_text(NodeId node) { return std::to_string(node); }
+}  // namespace
+
+std::optional<PresenceEvent> parse_presence_event(std::string_view payload) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(payload, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  auto seq = o.find("seq"), user = o.find("user"), online = o.find("online"), count = o.find("count");
+  if (seq == o.end() || user == o.end() || online == o.end() || count == o.end()) return std::nullopt;
+  if (!seq->value().is_int64() || !user->value().is_string() || !online->value().is_bool() ||
+      !count->value().is_int64()) {
+    return std::nullopt;
+  }
+  std::int64_t id = 0;
+  const auto& text = user->value().as_string();
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (err != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return PresenceEvent{static_cast<std::uint64_t>(seq->value().as_int64()), UserId{id},
+                       online->value().as_bool(), count->value().as_int64()};
+}
+
+void RedisPresence::attach(UserId user, StepHandler done) { run_script(kAttach, user, std::move(done)); }
+void RedisPresence::detach(UserId user, StepHandler done) { run_script(kDetach, user, std::move(done)); }
+
+void RedisPresence::run_script(const char* script, UserId user, StepHandler done) {
+  link_.command({"EVAL", script, "0", std::to_string(raw(user)), node_text(node_)},
+                [done = std::move(done)](Reply r) {
+                  if (done) done(step_of(r));
+                });
+}
+
+void RedisPresence::heartbeat(std::int64_t ttl_ms, CountHandler done) {
+  link_.command({"EVAL", kHeartbeat, "0", node_text(node_), std::to_string(ttl_ms)},
+                [done = std::move(done)](Reply r) {
+                  if (done) done(r.type == Reply::Type::integer ? std::optional(r.integer) : std::nullopt);
+                });
+}
+
+void RedisPresence::reap_dead_nodes(CountHandler done) {
+  link_.command({"EVAL", kReap, "0"}, [done = std::move(done)](Reply r) {
+    if (done) done(r.type == Reply::Type::integer ? std::optional(r.integer) : std::nullopt);
+  });
+}
+
+}  // namespace herald::cluster
