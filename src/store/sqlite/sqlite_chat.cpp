@@ -61,16 +61,18 @@ void SqliteDatabase::load_chat_state() {
   chat_.archived_upto = archived_upto();
   std::int64_t newest = chat_.blocks.empty() ? 0 : chat_.blocks.back().second;
   chat_.next_message_id = std::max(newest, chat_.archived_upto) + 1;
-  // Users with a chat in the log got their latest chat seq above; a
-  // notification may have taken a later one: the unfolded batches (one
-  // scan, every user in them) and the runs (one index seek each). For
-  // anyone else stored_last_seq answers (next_seq). Batches are never
-  // deleted, so one folded after this scan is in the runs.
+  // Users with a chat in the log got their latest chat seq above, and
+  // users with a notification not yet folded get theirs from one scan of
+  // those batches. Either may have a later seq elsewhere: a notification in
+  // the runs, or (for the second kind) a chat the fold has moved out of the
+  // log, so each also asks the archive's runs (stored_last_seq: two index
+  // seeks). For anyone else stored_last_seq answers later (next_seq).
+  // Batches are never deleted, so one folded after this scan is in the runs.
   for (const auto& [user, seq] : unfolded_notification_seqs()) {
     auto& latest = chat_.last_seq[user];
     latest = std::max(latest, seq);
   }
-  for (auto& [user, seq] : chat_.last_seq) seq = std::max(seq, last_notification_seq(user));
+  for (auto& [user, seq] : chat_.last_seq) seq = std::max(seq, stored_last_seq(user));
   chat_.loaded = true;
 }
 

@@ -326,3 +326,40 @@ TEST(NotificationStore, TheMigrationKeepsOldNotificationsAndTheirReadFlags) {
   EXPECT_EQ(raw(next.front().id), 4);
   EXPECT_EQ(raw(next.front().seq), 3);
 }
+
+// A notification not yet folded, then a fold's worth of later chats that
+// the fold moves out of the log: a writer reloading its state must take
+// the user's seq from the archive's chats, not from that notification.
+TEST(NotificationStore, AReloadedWriterSeesChatsFoldedAfterAnUnfoldedNotification) {
+  auto file = temp_db();
+  SqliteDatabase writer(file);
+  SqliteDatabase folder(file);
+  // Dated an hour ahead, so the fold's one-second rule leaves it unfolded.
+  const std::int64_t later = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count() +
+                             3'600'000;
+  writer.begin();
+  auto note = writer.insert_notifications({UserId{1}}, NotificationContent{"mention", "t", "m", "{}", {}}, later);
+  writer.commit();
+  ASSERT_EQ(raw(note.front().seq), 1);
+  constexpr int kChats = 16384;  // a chat fold's worth
+  writer.begin();
+  std::int64_t last = 0;
+  for (int i = 0; i < kChats; ++i) last = raw(writer.insert_chat({UserId{2}, UserId{1}, "c", std::nullopt, 1}).recipient_seq);
+  writer.commit();
+  ASSERT_EQ(last, 1 + kChats);
+  ASSERT_TRUE(folder.compact());  // the chats into the archive; the notification stays unfolded
+  for (int commit = 0; commit < 16; ++commit) {  // the writer releases the folded log
+    writer.begin();
+    writer.set_last_seen(UserId{2}, commit);
+    writer.commit();
+  }
+  writer.begin();
+  writer.rollback();  // a failed batch: the writer's caches load afresh
+  writer.begin();
+  auto next = writer.insert_chat({UserId{2}, UserId{1}, "after", std::nullopt, 2});
+  writer.commit();
+  EXPECT_EQ(raw(next.recipient_seq), last + 1);
+  EXPECT_EQ(raw(SqliteDatabase(file).last_seq(UserId{1})), last + 1);
+}
