@@ -28,6 +28,8 @@ std::string usage() {
   --timeout S            limit for setup phases (60)
   --quiet S              storm: stop after S seconds with no new status (3)
   --message-bytes B      chat text length (32)
+  --random-msg-ids       chat: each client_msg_id starts with 32 random hex digits (a UUIDv4's worth),
+                         as many clients send, instead of the send time (ids that grow)
   --audience followers|all   fanout: followers = listeners subscribe to presence:<publisher>
   --follow-api           fanout followers: listeners follow the publisher over REST first (Herald)
   --api-key K            publish: the server's --api-key
@@ -57,6 +59,10 @@ std::expected<Options, std::string> parse_options(int argc, char** argv) {
     }
     if (flag == "--follow-api") {
       o.follow_api = true;
+      continue;
+    }
+    if (flag == "--random-msg-ids") {
+      o.random_msg_ids = true;
       continue;
     }
     if (i + 1 >= argc) return std::unexpected("missing value for " + std::string(flag));

@@ -31,6 +31,10 @@ struct Options {
   double timeout_s = 60;          // setup phases
   double quiet_s = 3;             // storm: stop after this long with nothing new
   std::size_t message_bytes = 32;  // chat text length
+  // chat: client_msg_ids that start with 32 random hex digits, so a
+  // sender's keys land all over the server's idempotency index (as UUIDs
+  // do) rather than at its end.
+  bool random_msg_ids = false;
   std::string audience = "followers";  // followers: fanout listeners subscribe
   // followers against Herald: each listener first follows the publisher
   // over REST (Herald allows presence:<id> only to followers).

@@ -2,11 +2,13 @@
 // (sent, and not yet both acknowledged and delivered); with --rate the total
 // offered load is capped by a token bucket (the latency-at-half-throughput
 // run). The send time rides in the message: the text starts "m<ns>" and the
-// client_msg_id "c<ns>.<seq>", so ack and delivery latency need no lookup.
+// client_msg_id "c<ns>.<seq>" (after 32 random hex digits with
+// --random-msg-ids), so ack and delivery latency need no lookup.
 // Acks and deliveries of one pair arrive in order, so a sender's in-flight
 // count is sent - min(acked, delivered).
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "clock.hpp"
 #include "json_scan.hpp"
@@ -50,6 +52,7 @@ class ChatScenario final : public Scenario {
       return false;
     }
     padding_.assign(opt_.message_bytes, 'x');
+    id_prefix_ = opt_.random_msg_ids ? 32 : 0;
     start_ns_ = now_ns();
     auto tick = [&] { refill_and_send(); };
     for (std::uint64_t p = 0; p < pairs_.size(); ++p) fill_window(p);
@@ -86,7 +89,7 @@ class ChatScenario final : public Scenario {
     if (role.sender && type == "ack") {
       ++pair.acked;
       if (auto id = json_string(payload, "client_msg_id"); id && measuring_) {
-        if (auto t = leading_int(*id, 1)) ack_hist_.record(now_ns() - *t);
+        if (auto t = leading_int(*id, id_prefix_ + 1)) ack_hist_.record(now_ns() - *t);
       }
       if (measuring_) ++acked_;
     } else if (!role.sender && type == "chat") {
@@ -129,7 +132,9 @@ class ChatScenario final : public Scenario {
     frame_ += std::to_string(pair.to_user);
     frame_ += R"(,"message":")";
     frame_ += text;
-    frame_ += R"(","client_msg_id":"c)";
+    frame_ += R"(","client_msg_id":")";
+    if (opt_.random_msg_ids) append_random_hex(frame_);
+    frame_ += 'c';
     frame_ += std::to_string(t);
     frame_ += '.';
     frame_ += std::to_string(pair.sent);
@@ -173,6 +178,16 @@ class ChatScenario final : public Scenario {
   std::vector<Pair> pairs_;
   std::vector<Role> role_;
   std::string padding_, frame_;
+  // --random-msg-ids: 32 random hex digits before "c<send time>".
+  std::size_t id_prefix_ = 0;
+  std::mt19937_64 random_{std::random_device{}()};
+  void append_random_hex(std::string& out) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (int half = 0; half < 2; ++half) {
+      std::uint64_t bits = random_();
+      for (int i = 0; i < 16; ++i, bits >>= 4) out += kHex[bits & 15];
+    }
+  }
   Histogram ack_hist_, delivery_hist_;
   std::uint64_t delivered_ = 0, acked_ = 0, offered_ = 0;
   std::size_t cursor_ = 0;

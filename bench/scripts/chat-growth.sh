@@ -5,7 +5,7 @@
 # directory, printing each run's throughput, tail and server CPU per
 # message with the number of chats archived so far (docs/PERFORMANCE.md,
 # "Chat over a growing archive").
-#   bench/scripts/chat-growth.sh [RUNS=8] [WINDOW=4]
+#   [CHAT_FLAGS=--random-msg-ids] bench/scripts/chat-growth.sh [RUNS=8] [WINDOW=4]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-8}
@@ -20,7 +20,7 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 sleep 1
 for run in $(seq 1 "$runs"); do
-  result=$(taskset -c 1 "$root/build/herald-loadgen" --scenario chat --port "$port" --secret "$secret" \
+  result=$(taskset -c 1 "$root/build/herald-loadgen" --scenario chat --port "$port" --secret "$secret" ${CHAT_FLAGS:-} \
              --server-pid "$server" --pairs 200 --window "$window" --duration 10 --warmup 2 2>/dev/null)
   archived=$(sqlite3 "$data/herald-archive.db" "SELECT coalesce(max(id), 0) FROM messages")
   figures=$(grep -E '^  (delivered_per_s|delivery_p99_us|delivery_p999_us|delivery_max_us|server_cpu_us_per_message) ' \
