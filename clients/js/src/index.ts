@@ -5,7 +5,7 @@ export { HeraldClient } from './client.js';
 export type { ConnectionState, ConnectionStatus, HeraldClientOptions, HeraldEvents, WebSocketConstructor, WebSocketLike } from './client.js';
 export { HeraldRest, HeraldApiError, httpBase } from './rest.js';
 export type * from './rest.js';
-export { ChatError } from './outbox.js';
+export { ChatError, newClientMsgId } from './outbox.js';
 export { Backoff } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { ResumeCursor } from './resume.js';

@@ -26,10 +26,33 @@ interface Entry {
   reject: (err: Error) => void;
 }
 
-export function newClientMsgId(): string {
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits.
+ * Time-ordered on purpose: the server indexes each sender's ids to answer
+ * repeats, and ids that grow land at the end of that index, where random
+ * ones (UUIDv4) land anywhere in it and make every stored chat dearer as
+ * history grows (docs/PERFORMANCE.md, "Chat over a growing archive").
+ */
+export function newClientMsgId(now: number = Date.now()): string {
+  const bytes = new Uint8Array(16);
   const c = (globalThis as any).crypto;
-  if (c?.randomUUID) return c.randomUUID();
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  if (c?.getRandomValues) {
+    c.getRandomValues(bytes);
+  } else {
+    for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+  }
+  const high = Math.floor(now / 2 ** 32); // the top 16 of the 48 bits
+  const low = now % 2 ** 32;
+  bytes[0] = (high >>> 8) & 0xff;
+  bytes[1] = high & 0xff;
+  bytes[2] = (low >>> 24) & 0xff;
+  bytes[3] = (low >>> 16) & 0xff;
+  bytes[4] = (low >>> 8) & 0xff;
+  bytes[5] = low & 0xff;
+  bytes[6] = (bytes[6] & 0x0f) | 0x70; // version 7
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 9562 variant
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export class Outbox {

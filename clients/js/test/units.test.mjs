@@ -1,7 +1,7 @@
 // The pure parts, without a server: backoff windows and the resume cursor.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Backoff, ResumeCursor } from '../dist/index.js';
+import { Backoff, ResumeCursor, newClientMsgId } from '../dist/index.js';
 
 test('backoff: full jitter within a doubling window, capped, reset after success', () => {
   const top = new Backoff({ baseMs: 100, maxMs: 1000, random: () => 0.999999 });
@@ -39,4 +39,15 @@ test('resume cursor: the first connection takes the offline queue, then resumes 
   lost.accept(3);
   lost.onDisconnected();
   assert.equal(lost.since(), 3, 'a queue cut short resumes from what it saw');
+});
+
+test('client_msg_id: a UUIDv7 whose order follows time, unique', () => {
+  const shape = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const t = Date.UTC(2026, 11, 6, 12, 0, 0);
+  const ids = [0, 1, 2, 1000, 86_400_000].map((dt) => newClientMsgId(t + dt));
+  for (const id of ids) assert.match(id, shape);
+  assert.deepEqual([...ids].sort(), ids, 'later ids sort after earlier ones');
+  assert.equal(ids[0].replaceAll('-', '').slice(0, 12), t.toString(16).padStart(12, '0'), '48-bit ms first');
+  const many = new Set(Array.from({ length: 10000 }, () => newClientMsgId(t)));
+  assert.equal(many.size, 10000, 'the same millisecond still gives distinct ids');
 });
