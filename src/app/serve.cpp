@@ -266,8 +266,13 @@ int serve(const Settings& settings) {
   // (and a SIGHUP must not end it: its default action would).
   boost::asio::io_context signals_context;
   boost::asio::signal_set signals(signals_context, SIGTERM, SIGINT, SIGHUP);
-  net::Server server(server_options(settings, connection_cap(settings, worker_count), tls), workers,
-                     router, hub);
+  net::ServerOptions options = server_options(settings, connection_cap(settings, worker_count), tls);
+  if (redis_broker) {
+    // 24 bits of the node id above a 40-bit counter: ids stay unique across
+    // the cluster's nodes (a Target's exclude_connection travels with it).
+    options.first_connection_id = ((redis_broker->node() & 0xffffff) << 40) | 1;
+  }
+  net::Server server(std::move(options), workers, router, hub);
   util::metrics().set_tcp_connections_source(
       [&server] { return static_cast<double>(server.open_connections()); });
   try {

@@ -38,6 +38,9 @@ struct ServerOptions {
   int http_header_timeout_s = 10;  // a request's whole header, from its start
   int http_idle_timeout_s = 15;    // keep-alive wait for the next request
   std::shared_ptr<TlsContext> tls;  // null: plain HTTP and WebSocket
+  // The first connection id. A cluster node starts at its own random high
+  // bits, so no id names a connection on another node (docs/CLUSTER.md).
+  std::uint64_t first_connection_id = 1;
 };
 
 class Server {

@@ -17,12 +17,13 @@ struct Server::State {
       : options(std::move(o)),
         limiter(ConnectionLimiter::make(options.connection_caps)),
         router(r),
-        handler(h) {}
+        handler(h),
+        next_connection_id(options.first_connection_id) {}
   ServerOptions options;
   std::shared_ptr<ConnectionLimiter> limiter;
   const api::Router& router;
   SessionHandler& handler;
-  std::atomic<std::uint64_t> next_connection_id{1};
+  std::atomic<std::uint64_t> next_connection_id;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors;
   std::atomic<bool> accepting{true};
 };

@@ -85,6 +85,11 @@ def test_typing_crosses_nodes_to_subscribers_and_users(herald_factory, redis_ser
         alice = await connect(a, 1)        # node a
         bob = await connect(b, 2)          # node b
         carol = await connect(b, 3)        # node b, not subscribed
+        # Connection ids carry each node's own high bits: none names a
+        # connection on another node.
+        ids = [ws.welcome["data"]["connection_id"] for ws in (alice, bob, carol)]
+        assert ids[0][:7] != ids[1][:7] and ids[1][:7] == ids[2][:7], ids
+        assert len(set(ids)) == 3
         await subscribed(bob, "room:1")
         got = await eventually_delivered(alice, bob, "room:1")
         assert got["data"]["user_id"] == 1 and got["data"]["context"] == "room:1"
