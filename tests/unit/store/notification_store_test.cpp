@@ -363,3 +363,27 @@ TEST(NotificationStore, AReloadedWriterSeesChatsFoldedAfterAnUnfoldedNotificatio
   EXPECT_EQ(raw(next.recipient_seq), last + 1);
   EXPECT_EQ(raw(SqliteDatabase(file).last_seq(UserId{1})), last + 1);
 }
+
+// The fold cannot write the archive (another connection holds its write
+// lock): it fails and stores nothing there, every notification is still
+// listed, counted and replayed from its batch, and the next fold indexes
+// them all once.
+TEST(NotificationStore, AFailedFoldLosesNothingAndIsRetried) {
+  auto file = temp_db();
+  SqliteDatabase writer(file);
+  SqliteDatabase folder(file);
+  SqliteDatabase reader(file);
+  Model model(writer);
+  model.publish(range(1, 10000), "wide 1");
+  model.publish(range(1, 10000), "wide 2");  // a fold's worth and more
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(SqliteDatabase::archive_file(file).c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_THROW(folder.compact(), store::StorageError);
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  for (std::int64_t u : {1, 5000, 10000}) expect_same(reader, model, u);
+  EXPECT_TRUE(folder.compact());
+  EXPECT_FALSE(folder.compact());
+  for (std::int64_t u : {1, 5000, 10000}) expect_same(reader, model, u);
+}
