@@ -15,7 +15,7 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-pytest python3-websockets python3-requests python3-jwt
-  sqlite3 procps redis-server
+  sqlite3 procps redis-server postgresql
   # the JS SDK, the demo app and the browser tests (tests/e2e): Debian's
   # chromium, driven by playwright-core from npm; no other browser is fetched
   chromium
