@@ -15,14 +15,15 @@ namespace {
 // user's total is the sum of their per-node counts; the online set decides
 // "changed", so a repeated transition never publishes twice.
 constexpr const char* kAttach = R"lua(
-local user, node = ARGV[1], ARGV[2]
+local user, node, name = ARGV[1], ARGV[2], ARGV[3]
 redis.call('HINCRBY', 'herald:pc:' .. user, node, 1)
 redis.call('SADD', 'herald:nu:' .. node, user)
+redis.call('HSET', 'herald:names', user, name)
 if redis.call('SADD', 'herald:online', user) == 1 then
   local seq = redis.call('INCR', 'herald:pseq')
   local count = redis.call('SCARD', 'herald:online')
   redis.call('PUBLISH', 'herald:presence',
-    '{"seq":' .. seq .. ',"user":"' .. user .. '","online":true,"count":' .. count .. '}')
+    cjson.encode({seq = seq, user = user, name = name, online = true, count = count}))
   return {seq, count, 1}
 end
 return {tonumber(redis.call('GET', 'herald:pseq') or '0'), redis.call('SCARD', 'herald:online'), 0}
@@ -40,8 +41,9 @@ end
 if redis.call('EXISTS', key) == 0 and redis.call('SREM', 'herald:online', user) == 1 then
   local seq = redis.call('INCR', 'herald:pseq')
   local count = redis.call('SCARD', 'herald:online')
+  local name = redis.call('HGET', 'herald:names', user) or ''
   redis.call('PUBLISH', 'herald:presence',
-    '{"seq":' .. seq .. ',"user":"' .. user .. '","online":false,"count":' .. count .. '}')
+    cjson.encode({seq = seq, user = user, name = name, online = false, count = count}))
   return {seq, count, 1}
 end
 return {tonumber(redis.call('GET', 'herald:pseq') or '0'), redis.call('SCARD', 'herald:online'), 0}
@@ -66,8 +68,9 @@ for _, node in ipairs(redis.call('SMEMBERS', 'herald:nodes')) do
       if redis.call('EXISTS', key) == 0 and redis.call('SREM', 'herald:online', user) == 1 then
         local seq = redis.call('INCR', 'herald:pseq')
         local count = redis.call('SCARD', 'herald:online')
+        local name = redis.call('HGET', 'herald:names', user) or ''
         redis.call('PUBLISH', 'herald:presence',
-          '{"seq":' .. seq .. ',"user":"' .. user .. '","online":false,"count":' .. count .. '}')
+          cjson.encode({seq = seq, user = user, name = name, online = false, count = count}))
         offline = offline + 1
       end
     end
@@ -76,6 +79,11 @@ for _, node in ipairs(redis.call('SMEMBERS', 'herald:nodes')) do
   end
 end
 return offline
+)lua";
+
+// The whole state at one number, for a node rebuilding its mirror.
+constexpr const char* kSnapshot = R"lua(
+return {tonumber(redis.call('GET', 'herald:pseq') or '0'), redis.call('SMEMBERS', 'herald:online')}
 )lua";
 
 std::optional<PresenceStep> step_of(const Reply& r) {
@@ -96,9 +104,12 @@ std::optional<PresenceEvent> parse_presence_event(std::string_view payload) {
   if (ec || !v.is_object()) return std::nullopt;
   const auto& o = v.as_object();
   auto seq = o.find("seq"), user = o.find("user"), online = o.find("online"), count = o.find("count");
-  if (seq == o.end() || user == o.end() || online == o.end() || count == o.end()) return std::nullopt;
+  auto name = o.find("name");
+  if (seq == o.end() || user == o.end() || online == o.end() || count == o.end() || name == o.end()) {
+    return std::nullopt;
+  }
   if (!seq->value().is_int64() || !user->value().is_string() || !online->value().is_bool() ||
-      !count->value().is_int64()) {
+      !count->value().is_int64() || !name->value().is_string()) {
     return std::nullopt;
   }
   std::int64_t id = 0;
@@ -106,10 +117,16 @@ std::optional<PresenceEvent> parse_presence_event(std::string_view payload) {
   auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (err != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return PresenceEvent{static_cast<std::uint64_t>(seq->value().as_int64()), UserId{id},
-                       online->value().as_bool(), count->value().as_int64()};
+                       online->value().as_bool(), count->value().as_int64(),
+                       std::string(name->value().as_string())};
 }
 
-void RedisPresence::attach(UserId user, StepHandler done) { run_script(kAttach, user, std::move(done)); }
+void RedisPresence::attach(UserId user, const std::string& username, StepHandler done) {
+  link_.command({"EVAL", kAttach, "0", std::to_string(raw(user)), node_text(node_), username},
+                [done = std::move(done)](Reply r) {
+                  if (done) done(step_of(r));
+                });
+}
 void RedisPresence::detach(UserId user, StepHandler done) { run_script(kDetach, user, std::move(done)); }
 
 void RedisPresence::run_script(const char* script, UserId user, StepHandler done) {
@@ -124,6 +141,29 @@ void RedisPresence::heartbeat(std::int64_t ttl_ms, CountHandler done) {
                 [done = std::move(done)](Reply r) {
                   if (done) done(r.type == Reply::Type::integer ? std::optional(r.integer) : std::nullopt);
                 });
+}
+
+void RedisPresence::snapshot(SnapshotHandler done) {
+  link_.command({"EVAL", kSnapshot, "0"}, [done = std::move(done)](Reply r) {
+    if (!done) return;
+    if (r.type != Reply::Type::array || r.elements.size() != 2 || r.elements[0].type != Reply::Type::integer ||
+        r.elements[1].type != Reply::Type::array) {
+      done(std::nullopt);
+      return;
+    }
+    PresenceSnapshotState state;
+    state.seq = static_cast<std::uint64_t>(r.elements[0].integer);
+    for (const Reply& u : r.elements[1].elements) {
+      std::int64_t id = 0;
+      auto [end, ec] = std::from_chars(u.text.data(), u.text.data() + u.text.size(), id);
+      if (ec != std::errc() || end != u.text.data() + u.text.size()) {
+        done(std::nullopt);
+        return;
+      }
+      state.online.push_back(UserId{id});
+    }
+    done(std::move(state));
+  });
 }
 
 void RedisPresence::reap_dead_nodes(CountHandler done) {

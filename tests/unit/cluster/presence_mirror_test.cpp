@@ -11,7 +11,7 @@ namespace herald::cluster {
 namespace {
 
 PresenceEvent ev(std::uint64_t seq, std::int64_t user, bool online, std::int64_t count) {
-  return PresenceEvent{seq, UserId{user}, online, count};
+  return PresenceEvent{seq, UserId{user}, online, count, "u" + std::to_string(user)};
 }
 
 std::vector<std::uint64_t> seqs(const std::vector<PresenceEvent>& events) {

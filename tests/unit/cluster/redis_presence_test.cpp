@@ -66,7 +66,11 @@ class RedisPresenceTest : public ::testing::Test {
   PresenceStep step(RedisPresence& p, bool attach, UserId user) {
     auto slot = std::make_shared<std::optional<std::optional<PresenceStep>>>();
     auto done = [slot](std::optional<PresenceStep> s) { *slot = s; };
-    attach ? p.attach(user, done) : p.detach(user, done);
+    if (attach) {
+      p.attach(user, "user" + std::to_string(raw(user)), done);
+    } else {
+      p.detach(user, done);
+    }
     EXPECT_TRUE(run_until([&] { return slot->has_value(); }));
     EXPECT_TRUE(slot->has_value() && slot->value().has_value());
     return slot->value().value_or(PresenceStep{});
@@ -159,7 +163,11 @@ TEST_F(RedisPresenceTest, ManyNodesOneGaplessStreamThatAgreesWithEverySnapshot) 
       ASSERT_TRUE(s);
       replies.push_back(*s);
     };
-    attach ? nodes[node]->attach(UserId{user}, done) : nodes[node]->detach(UserId{user}, done);
+    if (attach) {
+      nodes[node]->attach(UserId{user}, "u" + std::to_string(user), done);
+    } else {
+      nodes[node]->detach(UserId{user}, done);
+    }
   }
   ASSERT_TRUE(run_until([&] { return pending == 0; }, 20s));
   std::uint64_t last = 0;
@@ -215,15 +223,48 @@ TEST_F(RedisPresenceTest, ALapsedNodeIsReapedOnceAndItsLastTabsGoOffline) {
   EXPECT_EQ(gone.online_count, 0);
 }
 
+TEST_F(RedisPresenceTest, EventsCarryTheNameGivenAtAttachWhateverItHolds) {
+  auto l = link();
+  RedisPresence p(*l, 1);
+  const std::string name = "o'brien \"the\" \\ \u2603 \U0001F600";
+  auto slot = std::make_shared<std::optional<std::optional<PresenceStep>>>();
+  p.attach(UserId{9}, name, [slot](std::optional<PresenceStep> s) { *slot = s; });
+  ASSERT_TRUE(run_until([&] { return slot->has_value(); }));
+  step(p, false, UserId{9});
+  await_events(2);
+  EXPECT_EQ(events_[0].username, name);
+  EXPECT_TRUE(events_[0].online);
+  EXPECT_EQ(events_[1].username, name);  // offline: the name remembered at the attach
+  EXPECT_FALSE(events_[1].online);
+}
+
+TEST_F(RedisPresenceTest, ASnapshotIsTheOnlineSetAtOneNumber) {
+  auto l = link();
+  RedisPresence p(*l, 1);
+  for (std::int64_t u : {3, 4, 5}) step(p, true, UserId{u});
+  step(p, false, UserId{4});
+  auto slot = std::make_shared<std::optional<std::optional<PresenceSnapshotState>>>();
+  p.snapshot([slot](std::optional<PresenceSnapshotState> s) { *slot = std::move(s); });
+  ASSERT_TRUE(run_until([&] { return slot->has_value(); }));
+  ASSERT_TRUE(slot->value());
+  const PresenceSnapshotState& state = *slot->value();
+  EXPECT_EQ(state.seq, 4u);
+  std::set<std::int64_t> online;
+  for (UserId u : state.online) online.insert(raw(u));
+  EXPECT_EQ(online, (std::set<std::int64_t>{3, 5}));
+}
+
 TEST(PresenceEvent, ParsesTheScriptsJsonAndRefusesOtherShapes) {
-  auto e = parse_presence_event(R"({"seq":7,"user":"12","online":false,"count":3})");
+  auto e = parse_presence_event(R"({"seq":7,"user":"12","name":"bob","online":false,"count":3})");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->seq, 7u);
   EXPECT_EQ(raw(e->user), 12);
+  EXPECT_EQ(e->username, "bob");
   EXPECT_FALSE(e->online);
   EXPECT_EQ(e->online_count, 3);
-  for (const char* bad : {"", "[]", R"({"seq":7,"user":12,"online":false,"count":3})",
-                          R"({"seq":7,"user":"x","online":false,"count":3})", R"({"seq":7,"user":"1"})"}) {
+  for (const char* bad : {"", "[]", R"({"seq":7,"user":12,"name":"b","online":false,"count":3})",
+                          R"({"seq":7,"user":"x","name":"b","online":false,"count":3})",
+                          R"({"seq":7,"user":"1","online":false,"count":3})", R"({"seq":7,"user":"1"})"}) {
     EXPECT_FALSE(parse_presence_event(bad)) << bad;
   }
 }
