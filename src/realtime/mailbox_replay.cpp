@@ -50,13 +50,15 @@ void MailboxReplay::finish(Connection& c, protocol::ConnectedInfo welcome,
                                 chat->to,
                                 chat->text,
                                 util::iso8601_from_unix_ms(chat->created_at_ms)};
-      out.push_back({net::make_frame(protocol::chat(event, now)), "chat", raw(e.seq)});
+      out.push_back({net::make_frame(protocol::chat(event, now)), "chat",
+                     static_cast<std::uint64_t>(raw(e.seq))});
     } else {
       const auto& n = std::get<store::MailboxNotification>(e.body);
       protocol::NotificationEvent event{e.seq,     n.id,      n.type,
                                         n.title,   n.message, n.data_json,
                                         n.link,    n.read,    util::iso8601_from_unix_ms(n.created_at_ms)};
-      out.push_back({net::make_frame(protocol::notification(event, now)), "notification", raw(e.seq)});
+      out.push_back({net::make_frame(protocol::notification(event, now)), "notification",
+                     static_cast<std::uint64_t>(raw(e.seq))});
     }
   }
   spdlog::debug("mailbox replay user={} conn={} events={} resync={}", raw(c.user), to_string(c.id()),
