@@ -1,27 +1,14 @@
 #include "store/sqlite/archive_runs.hpp"
 
-#include <cstring>
 #include <string>
 
 #include "store/database.hpp"
-#include "store/sqlite/chat_block.hpp"  // the byte-order assertion
+#include "store/sqlite/packed_int.hpp"
 #include "store/sqlite/statement.hpp"
 
 namespace herald::store::sqlite {
 
 namespace {
-void put(std::string& out, std::int64_t value) {
-  char bytes[sizeof value];
-  std::memcpy(bytes, &value, sizeof value);
-  out.append(bytes, sizeof value);
-}
-
-std::int64_t take(const char* in) {
-  std::int64_t value;
-  std::memcpy(&value, in, sizeof value);
-  return value;
-}
-
 // Calls emit(first, last) for each run: consecutive entries with the same
 // key, at most kMaxRunEntries long.
 template <class Entry, class SameKey, class Emit>
@@ -45,10 +32,10 @@ void insert_mailbox_runs(Statement& insert, std::span<const MailboxEntry> sorted
       [&](std::span<const MailboxEntry> run) {
         packed.clear();
         for (const MailboxEntry& e : run) {
-          put(packed, e.seq);
-          put(packed, e.kind);
-          put(packed, e.ref_id);
-          put(packed, e.created_at);
+          put_int64(packed, e.seq);
+          put_int64(packed, e.kind);
+          put_int64(packed, e.ref_id);
+          put_int64(packed, e.created_at);
         }
         insert.reset()
             .bind(1, run.front().user)
@@ -68,7 +55,7 @@ void insert_conversation_runs(Statement& insert, std::span<const ConversationEnt
       },
       [&](std::span<const ConversationEntry> run) {
         packed.clear();
-        for (const ConversationEntry& e : run) put(packed, e.message_id);
+        for (const ConversationEntry& e : run) put_int64(packed, e.message_id);
         insert.reset()
             .bind(1, run.front().user_lo)
             .bind(2, run.front().user_hi)
@@ -122,7 +109,7 @@ std::vector<MailboxEntry> read_mailbox_run(std::int64_t user, std::string_view e
   std::vector<MailboxEntry> out;
   out.reserve(entries.size() / kEntryBytes);
   for (const char* p = entries.data(); p != entries.data() + entries.size(); p += kEntryBytes) {
-    out.push_back({user, take(p), take(p + 8), take(p + 16), take(p + 24)});
+    out.push_back({user, take_int64(p), take_int64(p + 8), take_int64(p + 16), take_int64(p + 24)});
   }
   return out;
 }
@@ -132,7 +119,7 @@ std::vector<std::int64_t> read_conversation_run(std::string_view ids) {
   std::vector<std::int64_t> out;
   out.reserve(ids.size() / sizeof(std::int64_t));
   for (const char* p = ids.data(); p != ids.data() + ids.size(); p += sizeof(std::int64_t)) {
-    out.push_back(take(p));
+    out.push_back(take_int64(p));
   }
   return out;
 }

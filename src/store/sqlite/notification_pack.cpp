@@ -1,35 +1,21 @@
 #include "store/sqlite/notification_pack.hpp"
 
-#include <cstring>
-
 #include "store/database.hpp"
 #include "store/sqlite/archive_runs.hpp"  // kMaxRunEntries
-#include "store/sqlite/chat_block.hpp"    // the byte-order assertion
+#include "store/sqlite/packed_int.hpp"
 #include "store/sqlite/statement.hpp"
 
 namespace herald::store::sqlite {
 
 namespace {
-void put(std::string& out, std::int64_t value) {
-  char bytes[sizeof value];
-  std::memcpy(bytes, &value, sizeof value);
-  out.append(bytes, sizeof value);
-}
-
-std::int64_t take(const char* in) {
-  std::int64_t value;
-  std::memcpy(&value, in, sizeof value);
-  return value;
-}
-
 void check(std::string_view packed, const char* what) {
   if (packed.size() % kNotificationEntryBytes != 0) throw StorageError(what);
 }
 }  // namespace
 
 void pack_recipient(std::string& out, std::int64_t user, std::int64_t seq) {
-  put(out, user);
-  put(out, seq);
+  put_int64(out, user);
+  put_int64(out, seq);
 }
 
 std::vector<NotificationEntry> unpack_recipients(std::int64_t first_id, std::string_view recipients) {
@@ -39,7 +25,7 @@ std::vector<NotificationEntry> unpack_recipients(std::int64_t first_id, std::str
   std::int64_t id = first_id;
   for (const char* p = recipients.data(); p != recipients.data() + recipients.size();
        p += kNotificationEntryBytes) {
-    out.push_back({take(p), id++, take(p + 8)});
+    out.push_back({take_int64(p), id++, take_int64(p + 8)});
   }
   return out;
 }
@@ -50,7 +36,7 @@ bool recipient_at(std::int64_t first_id, std::string_view recipients, std::int64
   auto index = static_cast<std::uint64_t>(id - first_id);
   if (index >= recipients.size() / kNotificationEntryBytes) return false;
   const char* p = recipients.data() + index * kNotificationEntryBytes;
-  out = {take(p), take(p + 8)};
+  out = {take_int64(p), take_int64(p + 8)};
   return true;
 }
 
@@ -64,8 +50,8 @@ void insert_notification_runs(Statement& insert, std::span<const NotificationEnt
     }
     packed.clear();
     for (std::size_t i = begin; i < end; ++i) {
-      put(packed, sorted[i].id);
-      put(packed, sorted[i].seq);
+      put_int64(packed, sorted[i].id);
+      put_int64(packed, sorted[i].seq);
     }
     insert.reset()
         .bind(1, sorted[begin].user)
@@ -83,7 +69,7 @@ std::vector<NotificationEntry> unpack_run(std::int64_t user, std::string_view en
   std::vector<NotificationEntry> out;
   out.reserve(entries.size() / kNotificationEntryBytes);
   for (const char* p = entries.data(); p != entries.data() + entries.size(); p += kNotificationEntryBytes) {
-    out.push_back({user, take(p), take(p + 8)});
+    out.push_back({user, take_int64(p), take_int64(p + 8)});
   }
   return out;
 }
