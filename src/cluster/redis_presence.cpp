@@ -11,43 +11,52 @@ namespace herald::cluster {
 
 namespace {
 
-// Every script returns {seq, online_count, changed} (see PresenceStep). A
-// user's total is the sum of their per-node counts; the online set decides
-// "changed", so a repeated transition never publishes twice.
-constexpr const char* kAttach = R"lua(
+// What every transition script shares: announce() numbers one visible
+// change and publishes it with the online count after it; unchanged() is
+// the answer of a transition that changed nothing visible (the number and
+// count as they stand). Every transition returns {seq, online_count,
+// changed} (see PresenceStep). A user's total is the sum of their per-node
+// counts; the online set decides "changed", so a repeated transition never
+// publishes twice.
+constexpr const char* kPrelude = R"lua(
+local function announce(user, name, online)
+  local seq = redis.call('INCR', 'herald:pseq')
+  local count = redis.call('SCARD', 'herald:online')
+  redis.call('PUBLISH', 'herald:presence',
+    cjson.encode({seq = seq, user = user, name = name, online = online, count = count}))
+  return {seq, count, 1}
+end
+local function unchanged()
+  return {tonumber(redis.call('GET', 'herald:pseq') or '0'), redis.call('SCARD', 'herald:online'), 0}
+end
+local function went_offline(user)
+  return redis.call('EXISTS', 'herald:pc:' .. user) == 0 and redis.call('SREM', 'herald:online', user) == 1
+end
+)lua";
+
+std::string with_prelude(const char* body) { return std::string(kPrelude) + body; }
+
+const std::string kAttach = with_prelude(R"lua(
 local user, node, name = ARGV[1], ARGV[2], ARGV[3]
 redis.call('HINCRBY', 'herald:pc:' .. user, node, 1)
 redis.call('SADD', 'herald:nu:' .. node, user)
 redis.call('HSET', 'herald:names', user, name)
-if redis.call('SADD', 'herald:online', user) == 1 then
-  local seq = redis.call('INCR', 'herald:pseq')
-  local count = redis.call('SCARD', 'herald:online')
-  redis.call('PUBLISH', 'herald:presence',
-    cjson.encode({seq = seq, user = user, name = name, online = true, count = count}))
-  return {seq, count, 1}
-end
-return {tonumber(redis.call('GET', 'herald:pseq') or '0'), redis.call('SCARD', 'herald:online'), 0}
-)lua";
+if redis.call('SADD', 'herald:online', user) == 1 then return announce(user, name, true) end
+return unchanged()
+)lua");
 
-constexpr const char* kDetach = R"lua(
+const std::string kDetach = with_prelude(R"lua(
 local user, node = ARGV[1], ARGV[2]
 local key = 'herald:pc:' .. user
-if redis.call('HEXISTS', key, node) == 1 then
-  if redis.call('HINCRBY', key, node, -1) <= 0 then
-    redis.call('HDEL', key, node)
-    redis.call('SREM', 'herald:nu:' .. node, user)
-  end
+if redis.call('HEXISTS', key, node) == 1 and redis.call('HINCRBY', key, node, -1) <= 0 then
+  redis.call('HDEL', key, node)
+  redis.call('SREM', 'herald:nu:' .. node, user)
 end
-if redis.call('EXISTS', key) == 0 and redis.call('SREM', 'herald:online', user) == 1 then
-  local seq = redis.call('INCR', 'herald:pseq')
-  local count = redis.call('SCARD', 'herald:online')
-  local name = redis.call('HGET', 'herald:names', user) or ''
-  redis.call('PUBLISH', 'herald:presence',
-    cjson.encode({seq = seq, user = user, name = name, online = false, count = count}))
-  return {seq, count, 1}
+if went_offline(user) then
+  return announce(user, redis.call('HGET', 'herald:names', user) or '', false)
 end
-return {tonumber(redis.call('GET', 'herald:pseq') or '0'), redis.call('SCARD', 'herald:online'), 0}
-)lua";
+return unchanged()
+)lua");
 
 constexpr const char* kHeartbeat = R"lua(
 local node, ttl = ARGV[1], ARGV[2]
@@ -57,20 +66,15 @@ return redis.call('SADD', 'herald:nodes', node)
 
 // A lapsed node's users lose its connections; those left with none go
 // offline. The node leaves `nodes` in the same script, so a second reaper
-// finds nothing to do.
-constexpr const char* kReap = R"lua(
+// finds nothing to do. Answers how many went offline.
+const std::string kReap = with_prelude(R"lua(
 local offline = 0
 for _, node in ipairs(redis.call('SMEMBERS', 'herald:nodes')) do
   if redis.call('EXISTS', 'herald:node:' .. node) == 0 then
     for _, user in ipairs(redis.call('SMEMBERS', 'herald:nu:' .. node)) do
-      local key = 'herald:pc:' .. user
-      redis.call('HDEL', key, node)
-      if redis.call('EXISTS', key) == 0 and redis.call('SREM', 'herald:online', user) == 1 then
-        local seq = redis.call('INCR', 'herald:pseq')
-        local count = redis.call('SCARD', 'herald:online')
-        local name = redis.call('HGET', 'herald:names', user) or ''
-        redis.call('PUBLISH', 'herald:presence',
-          cjson.encode({seq = seq, user = user, name = name, online = false, count = count}))
+      redis.call('HDEL', 'herald:pc:' .. user, node)
+      if went_offline(user) then
+        announce(user, redis.call('HGET', 'herald:names', user) or '', false)
         offline = offline + 1
       end
     end
@@ -79,7 +83,7 @@ for _, node in ipairs(redis.call('SMEMBERS', 'herald:nodes')) do
   end
 end
 return offline
-)lua";
+)lua");
 
 // The whole state at one number, for a node rebuilding its mirror.
 constexpr const char* kSnapshot = R"lua(
@@ -127,10 +131,8 @@ void RedisPresence::attach(UserId user, const std::string& username, StepHandler
                   if (done) done(step_of(r));
                 });
 }
-void RedisPresence::detach(UserId user, StepHandler done) { run_script(kDetach, user, std::move(done)); }
-
-void RedisPresence::run_script(const char* script, UserId user, StepHandler done) {
-  link_.command({"EVAL", script, "0", std::to_string(raw(user)), node_text(node_)},
+void RedisPresence::detach(UserId user, StepHandler done) {
+  link_.command({"EVAL", kDetach, "0", std::to_string(raw(user)), node_text(node_)},
                 [done = std::move(done)](Reply r) {
                   if (done) done(step_of(r));
                 });

@@ -92,8 +92,6 @@ class RedisPresence {
   void reap_dead_nodes(CountHandler done);
 
  private:
-  void run_script(const char* script, UserId user, StepHandler done);
-
   RedisLink& link_;
   NodeId node_;
 };

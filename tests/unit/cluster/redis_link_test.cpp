@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include "redis_server.hpp"
+#include "run_until.hpp"
 
 namespace herald::cluster {
 namespace {
@@ -114,12 +115,7 @@ class RedisLinkTest : public ::testing::Test {
   // Runs handlers one at a time until done() or the deadline.
   template <class Pred>
   bool run_until(Pred done, std::chrono::milliseconds timeout = 3s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      io_.run_one_until(deadline);
-    }
-    return true;
+    return test::run_until(io_, done, timeout);
   }
 
   void run_for(std::chrono::milliseconds d) { io_.run_for(d); }

@@ -23,6 +23,7 @@
 
 #include "cluster/redis_link.hpp"
 #include "redis_server.hpp"
+#include "run_until.hpp"
 
 namespace herald::cluster {
 namespace {
@@ -55,12 +56,7 @@ class RedisPresenceTest : public ::testing::Test {
 
   template <class Pred>
   bool run_until(Pred done, std::chrono::milliseconds timeout = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      io_.run_one_until(deadline);
-    }
-    return true;
+    return test::run_until(io_, done, timeout);
   }
 
   PresenceStep step(RedisPresence& p, bool attach, UserId user) {
