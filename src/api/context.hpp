@@ -20,7 +20,7 @@ class Broker;
 }
 namespace herald::realtime {
 class FollowGraph;
-class PresenceRegistry;
+class PresenceReads;
 class UserDirectory;
 }
 
@@ -41,7 +41,7 @@ struct ApiContext {
   const auth::JwtVerifier& verifier;
   const auth::JwtIssuer& issuer;
   // Who is online (6.1) and every user the server has admitted.
-  const realtime::PresenceRegistry& registry;
+  const realtime::PresenceReads& presence;
   realtime::UserDirectory& directory;
   auth::LoginThrottle& login_throttle;     // keys "u:<name>" and "a:<address>"
   auth::LoginThrottle& register_throttle;  // key "r:<address>"

@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 
 #include "api/context.hpp"
-#include "realtime/presence_registry.hpp"
+#include "realtime/presence_reads.hpp"
 #include "realtime/user_directory.hpp"
 #include "util/clock.hpp"
 
@@ -32,7 +32,7 @@ std::expected<std::optional<std::int64_t>, Response> int_param(const Request& r,
 }
 
 boost::json::object status_object(const ApiContext& ctx, UserId user) {
-  auto presence = ctx.registry.presence_of(user);
+  auto presence = ctx.presence.presence_of(user);
   bool visible = presence && presence->connections > 0 &&
                  presence->status != protocol::PresenceStatus::offline;
   auto entry = ctx.directory.find(user);
@@ -60,7 +60,7 @@ void add_online_routes(Router& router, ApiContext& ctx) {
     if (!limit) co_return limit.error();
     auto offset = int_param(r, "offset", 0, INT64_MAX);
     if (!offset) co_return offset.error();
-    auto users = ctx.registry.online_users(static_cast<std::size_t>(offset->value_or(0)),
+    auto users = ctx.presence.online_users(static_cast<std::size_t>(offset->value_or(0)),
                                                  static_cast<std::size_t>(limit->value_or(100)));
     boost::json::array list;
     std::string now = util::iso8601_now();
@@ -74,7 +74,7 @@ void add_online_routes(Router& router, ApiContext& ctx) {
       list.push_back(std::move(o));
     }
     boost::json::object body;
-    body["online_count"] = ctx.registry.online_count();
+    body["online_count"] = ctx.presence.online_count();
     body["users"] = std::move(list);
     co_return json_response(200, boost::json::serialize(body));
   });
@@ -83,14 +83,18 @@ void add_online_routes(Router& router, ApiContext& ctx) {
     auto claims = authenticate(ctx, r);
     if (!claims) co_return claims.error();
     co_return json_response(200, "{\"online_count\":" +
-                                     std::to_string(ctx.registry.online_count()) + "}");
+                                     std::to_string(ctx.presence.online_count()) + "}");
   });
 
   router.add("GET", "/api/v1/status/{int}", [&ctx](Request& r) -> boost::asio::awaitable<Response> {
     auto claims = authenticate(ctx, r);
     if (!claims) co_return claims.error();
     UserId user{std::stoll(r.params[0])};
-    if (!ctx.directory.contains(user)) co_return error_response(404, "User not found");
+    // In a cluster, a user connected only to another node is known from
+    // the cluster's presence, not from this node's directory.
+    if (!ctx.directory.contains(user) && !ctx.presence.presence_of(user)) {
+      co_return error_response(404, "User not found");
+    }
     co_return json_response(200, boost::json::serialize(status_object(ctx, user)));
   });
 }

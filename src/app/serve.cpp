@@ -27,6 +27,7 @@
 #include "realtime/delivery.hpp"
 #include "realtime/follow_graph.hpp"
 #include "realtime/hub.hpp"
+#include "realtime/cluster_presence.hpp"
 #include "realtime/presence_registry.hpp"
 #include "realtime/storage_ports.hpp"
 #include "realtime/user_directory.hpp"
@@ -129,8 +130,8 @@ int serve(const Settings& settings) {
     return 2;
   }
   if (!settings.redis_url.empty()) {
-    spdlog::warn("--redis-url: the cluster is partial (docs/CLUSTER.md): typing and other un-numbered events "
-                 "cross nodes; presence, chats and notifications stay on the node that has them");
+    spdlog::warn("--redis-url: the cluster is partial (docs/CLUSTER.md): presence and typing are cluster-wide; "
+                 "chats and notifications stay on the node that stores them");
   }
   // Before anything is created: the databases, their -wal/-shm, the data
   // directory and the JWT secret are for this user only (data_dir.hpp).
@@ -196,14 +197,18 @@ int serve(const Settings& settings) {
       {settings.typing_rate_per_s, settings.typing_burst}});
   realtime::Delivery delivery(workers, registry, broadcast_timing(settings), &follows);
   // One node: LocalBroker. With --redis-url: RedisBroker, told what this
-  // node holds (docs/CLUSTER.md; presence and mailbox events stay local
-  // until the cluster's presence and storage are built).
+  // node holds, and presence shared through Redis (ClusterPresence; mailbox
+  // events stay local until the cluster's storage is built).
   std::unique_ptr<cluster::RedisBroker> redis_broker;
+  std::unique_ptr<realtime::ClusterPresence> cluster_presence;
   std::optional<cluster::LocalBroker> local_broker;
   if (!settings.redis_url.empty()) {
     redis_broker = std::make_unique<cluster::RedisBroker>(delivery, *cluster::parse_redis_url(settings.redis_url),
                                                           cluster::random_node_id());
     delivery.set_interest(redis_broker.get());
+    cluster_presence = std::make_unique<realtime::ClusterPresence>(
+        *redis_broker, delivery, hub_options(settings).audience, &follows);
+    cluster_presence->install();
   } else {
     local_broker.emplace(delivery);
   }
@@ -211,10 +216,13 @@ int serve(const Settings& settings) {
   realtime::RunnerStores stores(storage, settings.retention_events, settings.retention_days);
   realtime::Hub hub(hub_options(settings), workers, verifier, directory, registry, delivery, broker,
                     stores, stores, stores, follows);
+  if (cluster_presence) hub.set_shared_presence(cluster_presence.get());
+  const realtime::PresenceReads& presence =
+      cluster_presence ? static_cast<const realtime::PresenceReads&>(*cluster_presence) : registry;
 
   util::metrics().set_gauge_source(
       [&registry] { return static_cast<double>(registry.connection_count()); },
-      [&registry] { return static_cast<double>(registry.online_count()); });
+      [&presence] { return static_cast<double>(presence.online_count()); });
   util::metrics().set_broker_up([&broker] { return broker.up(); });
 
   util::CpuPool cpu_pool(2, settings.hash_queue_max);
@@ -222,7 +230,7 @@ int serve(const Settings& settings) {
                                      settings.throttle_max_keys, settings.throttle_max_bytes);
   auth::LoginThrottle register_throttle(settings.register_max_attempts, settings.register_window_s,
                                         settings.throttle_max_keys, settings.throttle_max_bytes);
-  api::ApiContext api_context{storage, cpu_pool, verifier, issuer, registry, directory, login_throttle,
+  api::ApiContext api_context{storage, cpu_pool, verifier, issuer, presence, directory, login_throttle,
                               register_throttle, settings.access_token_ttl_s,
                               settings.refresh_token_ttl_s, settings.api_key, nullptr};
   api::RestRateLimit rest_rate_limit({settings.rest_rate_per_s, settings.rest_burst});
@@ -283,6 +291,11 @@ int serve(const Settings& settings) {
   }
   hub.start();
   if (redis_broker) redis_broker->start();
+  // A cluster node takes connections once it holds the cluster's presence
+  // (or Redis did not answer in time: it catches up when Redis does).
+  if (cluster_presence && !cluster_presence->wait_until_ready(std::chrono::seconds(3))) {
+    spdlog::warn("cluster presence: no snapshot from Redis yet; starting with an empty mirror");
+  }
   workers.start();
   spdlog::info("herald {} listening on {}://{}:{} workers={} data_dir={}", HERALD_VERSION,
                tls ? "https" : "http", settings.host, server.port(), worker_count, settings.data_dir);
@@ -306,6 +319,7 @@ int serve(const Settings& settings) {
   server.stop_accepting();
   hub.shutdown();
   wait_for_drain(registry, std::chrono::seconds(3));
+  if (cluster_presence) cluster_presence->leave(std::chrono::seconds(1));
   if (redis_broker) redis_broker->stop();  // nothing from other nodes after this
   workers.stop();
   workers.join();

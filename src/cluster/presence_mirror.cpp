@@ -2,16 +2,34 @@
 
 namespace herald::cluster {
 
+namespace {
+
+PresenceUserState state_of(const PresenceEvent& e) {
+  return PresenceUserState{e.user, e.username, e.connections, e.status, e.data};
+}
+
+}  // namespace
+
 PresenceMirror::Applied PresenceMirror::apply(const PresenceEvent& event) {
   std::lock_guard lock(mutex_);
   if (event.seq <= seq_) return Applied::already_had;
   if (event.seq != seq_ + 1) return Applied::gap;
   seq_ = event.seq;
-  if (event.online) {
-    online_.insert(raw(event.user));
+
+  // Every event carries the user's whole state after it: replace what the
+  // mirror had, whatever the kind, and move the visible count by the
+  // difference (so it stays the number of visible users_).
+  auto it = users_.find(raw(event.user));
+  bool was_visible = it != users_.end() && it->second.visible();
+  PresenceUserState now = state_of(event);
+  bool visible = now.visible();
+  if (now.connections <= 0) {
+    if (it != users_.end()) users_.erase(it);
   } else {
-    online_.erase(raw(event.user));
+    users_.insert_or_assign(raw(event.user), std::move(now));
   }
+  online_ += static_cast<std::int64_t>(visible) - static_cast<std::int64_t>(was_visible);
+
   ring_.push_back(event);
   if (ring_.size() > capacity_) {
     ring_floor_ = ring_.front().seq;  // since(from) needs from + 1 in the ring
@@ -20,13 +38,18 @@ PresenceMirror::Applied PresenceMirror::apply(const PresenceEvent& event) {
   return Applied::applied;
 }
 
-void PresenceMirror::reset(std::uint64_t seq, const std::vector<UserId>& online) {
+void PresenceMirror::reset(const PresenceSnapshotState& state) {
   std::lock_guard lock(mutex_);
-  seq_ = seq;
-  online_.clear();
-  for (UserId u : online) online_.insert(raw(u));
+  seq_ = state.seq;
+  users_.clear();
+  online_ = 0;
+  for (const PresenceUserState& u : state.users) {
+    if (u.connections <= 0) continue;  // a snapshot lists none such; the mirror keeps none
+    users_.insert_or_assign(raw(u.user), u);
+  }
+  for (const auto& [id, u] : users_) online_ += u.visible() ? 1 : 0;
   ring_.clear();
-  ring_floor_ = seq;
+  ring_floor_ = state.seq;
 }
 
 std::uint64_t PresenceMirror::seq() const {
@@ -36,12 +59,39 @@ std::uint64_t PresenceMirror::seq() const {
 
 std::int64_t PresenceMirror::online_count() const {
   std::lock_guard lock(mutex_);
-  return static_cast<std::int64_t>(online_.size());
+  return online_;
 }
 
 bool PresenceMirror::is_online(UserId user) const {
   std::lock_guard lock(mutex_);
-  return online_.contains(raw(user));
+  auto it = users_.find(raw(user));
+  return it != users_.end() && it->second.visible();
+}
+
+std::optional<PresenceUserState> PresenceMirror::user(UserId user) const {
+  std::lock_guard lock(mutex_);
+  auto it = users_.find(raw(user));
+  if (it == users_.end()) return std::nullopt;
+  return it->second;
+}
+
+// A walk in id order that skips the invisible users: users_ holds everyone
+// with a connection, and a visible-only index would be one more structure
+// to keep in step with it for a read that is rare next to apply().
+std::vector<PresenceUserState> PresenceMirror::online_users(std::size_t offset,
+                                                            std::size_t limit) const {
+  std::lock_guard lock(mutex_);
+  std::vector<PresenceUserState> page;
+  for (const auto& [id, u] : users_) {
+    if (page.size() >= limit) break;
+    if (!u.visible()) continue;
+    if (offset > 0) {
+      --offset;
+      continue;
+    }
+    page.push_back(u);
+  }
+  return page;
 }
 
 std::optional<std::vector<PresenceEvent>> PresenceMirror::since(std::uint64_t from) const {

@@ -1,11 +1,13 @@
 #pragma once
 // A node's copy of the cluster's presence (docs/CLUSTER.md, "Redis:
 // presence"), built from the `herald:presence` stream in number order:
-// who is online and how many, at which number. It also keeps the last
-// events in a ring, for the race between an attach's reply and the
-// stream: a connection whose snapshot is number S, arriving when the
-// mirror is already past S, is sent since(S) before it joins the tables,
-// so it receives exactly the changes after its snapshot.
+// who has connections, how many, their status, who is visible online, at
+// which number. The REST reads of a cluster node (PROTOCOL.md 6.1) answer
+// from it. It also keeps the last events in a ring, for the race between
+// an attach's reply and the stream: a connection whose snapshot is number
+// S, arriving when its worker has already passed S, is sent the events
+// after S from here before it joins the tables, so it receives exactly the
+// changes after its snapshot.
 //
 // A number that skips ahead means events were lost (the subscriber was
 // away): apply() says so, and the node rebuilds (reset()) from Redis
@@ -14,9 +16,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
-#include <unordered_set>
+#include <string>
 #include <vector>
 
 #include "cluster/redis_presence.hpp"
@@ -33,13 +36,18 @@ class PresenceMirror {
   // next number; nothing applied, reset() is due.
   Applied apply(const PresenceEvent& event);
 
-  // The state as Redis had it at number `seq` (a rebuild); the ring starts
-  // over, so since() reaches back only to `seq`.
-  void reset(std::uint64_t seq, const std::vector<UserId>& online);
+  // The state as Redis had it at the snapshot's number (a rebuild); the
+  // ring starts over, so since() reaches back only to that number.
+  void reset(const PresenceSnapshotState& state);
 
   std::uint64_t seq() const;
   std::int64_t online_count() const;
-  bool is_online(UserId user) const;
+  bool is_online(UserId user) const;  // visible online
+  // A user with a connection anywhere (invisible ones too); nullopt: none.
+  std::optional<PresenceUserState> user(UserId user) const;
+  // Visible online users ordered by id, a page of them.
+  std::vector<PresenceUserState> online_users(std::size_t offset = 0,
+                                              std::size_t limit = SIZE_MAX) const;
   // The applied events numbered above `from`, in order; nullopt when the
   // ring no longer holds all of them (the caller resyncs that connection).
   std::optional<std::vector<PresenceEvent>> since(std::uint64_t from) const;
@@ -48,7 +56,8 @@ class PresenceMirror {
   const std::size_t capacity_;
   mutable std::mutex mutex_;
   std::uint64_t seq_ = 0;
-  std::unordered_set<std::int64_t> online_;
+  std::int64_t online_ = 0;                         // users_ that are visible
+  std::map<std::int64_t, PresenceUserState> users_;  // by id: pages in id order
   std::deque<PresenceEvent> ring_;  // the last events applied, oldest first
   std::uint64_t ring_floor_ = 0;    // since(from) is complete for from >= this
 };

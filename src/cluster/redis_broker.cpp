@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cluster/redis_link.hpp"
+#include "cluster/redis_presence.hpp"
 
 namespace herald::cluster {
 
@@ -42,6 +43,7 @@ void RedisBroker::start() {
     up_.store(up, std::memory_order_relaxed);
     if (up) {
       spdlog::info("broker: Redis link up (node {:016x})", node_);
+      if (on_up_) on_up_();
     } else {
       spdlog::warn("broker: Redis link down; delivering to this node's connections only");
     }
@@ -49,6 +51,7 @@ void RedisBroker::start() {
   loop_->link.set_on_message(
       [this](std::string_view channel, std::string_view payload) { received(channel, payload); });
   loop_->link.subscribe(kAllChannel);
+  if (on_presence_) loop_->link.subscribe(kPresenceChannel);
   loop_->link.start();
   loop_->thread = std::thread([this] {
     pthread_setname_np(pthread_self(), "broker");
@@ -91,7 +94,20 @@ void RedisBroker::publish(const Target& target, const SharedFrame& frame) {
   });
 }
 
+void RedisBroker::set_presence(std::function<void(std::string_view)> on_event,
+                               std::function<void()> on_up) {
+  on_presence_ = std::move(on_event);
+  on_up_ = std::move(on_up);
+}
+
+asio::io_context& RedisBroker::io() { return loop_->io; }
+RedisLink& RedisBroker::link() { return loop_->link; }
+
 void RedisBroker::received(std::string_view channel, std::string_view payload) {
+  if (on_presence_ && channel == kPresenceChannel) {
+    on_presence_(payload);
+    return;
+  }
   auto envelope = decode_envelope(payload);
   if (!envelope) {
     spdlog::warn("broker: dropped a malformed message on {}", channel);

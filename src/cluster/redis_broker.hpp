@@ -11,16 +11,18 @@
 // through Interest, counted per user and per context; the first hold
 // subscribes the channel, the last release unsubscribes it.
 //
-// Not yet forwarded (docs/CLUSTER.md, "Order of work"): presence events
-// (numbered by this node's ledger; across nodes they need the numbering in
-// Redis) and mailbox events (their seqs come from this node's storage;
-// across nodes they need shared storage). Those stay on their node.
+// Presence events do not pass here: they are numbered in Redis and every
+// node reads them from `herald:presence` (set_presence). Not yet forwarded
+// (docs/CLUSTER.md, "Order of work"): mailbox events (their seqs come from
+// this node's storage; across nodes they need shared storage); they stay on
+// their node.
 //
 // Threads: publish() and Interest's calls come from any thread (workers,
 // the storage writer); Redis is spoken to on the broker's own thread, so
 // no caller ever waits on it. Messages from other nodes are handed to
 // LocalDelivery on that thread (deliver() may be called from any thread).
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,7 +33,13 @@
 #include "cluster/envelope.hpp"
 #include "cluster/redis_url.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace herald::cluster {
+
+class RedisLink;
 
 class RedisBroker final : public Broker, public Interest {
  public:
@@ -55,6 +63,17 @@ class RedisBroker final : public Broker, public Interest {
 
   NodeId node() const { return node_; }
 
+  // Cluster presence (realtime::ClusterPresence): the messages of
+  // `herald:presence` go to `on_event` (not to local delivery), and `on_up`
+  // runs each time the link is up again, its subscriptions confirmed. Set
+  // before start(); both run on the broker thread.
+  void set_presence(std::function<void(std::string_view payload)> on_event,
+                    std::function<void()> on_up);
+  // The broker thread's loop and link: work that speaks to Redis is posted
+  // to io() and uses link() there.
+  boost::asio::io_context& io();
+  RedisLink& link();
+
   static std::string user_channel(UserId user);
   static std::string context_channel(const std::string& context);
   static constexpr const char* kAllChannel = "herald:all";
@@ -68,6 +87,8 @@ class RedisBroker final : public Broker, public Interest {
   LocalDelivery& local_;
   const NodeId node_;
   std::atomic<bool> up_{false};
+  std::function<void(std::string_view)> on_presence_;
+  std::function<void()> on_up_;
   std::mutex holds_mutex_;
   std::unordered_map<std::string, int> holds_;  // channel -> holds on this node
   struct Loop;  // the io_context, its thread and the RedisLink

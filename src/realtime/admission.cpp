@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "auth/jwt.hpp"
@@ -11,6 +12,7 @@
 #include "realtime/ports.hpp"
 #include "realtime/presence_flow.hpp"
 #include "realtime/presence_registry.hpp"
+#include "realtime/shared_presence.hpp"
 #include "realtime/typing_flow.hpp"
 #include "realtime/user_directory.hpp"
 #include "util/clock.hpp"
@@ -70,13 +72,59 @@ void Admission::admit(const std::shared_ptr<Connection>& c, const std::string& s
     c->close(net::CloseCode::too_many_connections, "too many connections");
     return;
   }
-  c->attached = true;
-  tables_.add(c);
+  c->counted = true;
+  if (shared_) {
+    bool first_here = attach.became_online;
+    shared_->attach(c->user, c->username,
+                    [this, c, since, first_here](std::optional<PresenceSnapshot> snapshot) {
+                      posts_->post(c->worker(), [this, c, since, snapshot, first_here] {
+                        admit_shared(c, since, snapshot, first_here);
+                      });
+                    });
+    return;
+  }
   // The snapshot was taken on this worker at the attach: every presence
   // event numbered up to it is in the count, and every later one reaches
   // this worker (in number order) only after this returns, so the
   // connection receives exactly those (PROTOCOL.md 5).
-  const PresenceSnapshot& snapshot = attach.snapshot;
+  welcome(c, since, attach.snapshot, attach.became_online);
+  // The status broadcast runs after the welcome is queued: the newcomer
+  // never waits behind the fan-out (PROTOCOL.md 5, "Cost").
+  if (attach.became_online) presence_.announce_status(c->user, true, attach.seq);
+}
+
+// The cluster numbered this connection's attach `snapshot->seq`. Its worker
+// may already have released later events of the stream (the answer and the
+// stream come over different Redis connections): the connection is sent
+// those first, and takes the rest from the tables like everyone else.
+void Admission::admit_shared(const std::shared_ptr<Connection>& c, const std::string& since,
+                             std::optional<PresenceSnapshot> snapshot, bool first_here) {
+  if (!c->counted || !c->open()) return;  // closed while the cluster answered
+  PresenceSeq passed = tables_.presence_passed(c->worker());
+  std::vector<cluster::SharedFrame> missed;
+  if (!snapshot) {
+    // Redis away: welcomed from this node's mirror; the counts catch up when
+    // the link returns (ClusterPresence rebuilds this node's share).
+    snapshot = shared_->local_snapshot();
+    snapshot->seq = std::max(snapshot->seq, passed);
+  } else if (passed > snapshot->seq) {
+    auto frames = shared_->events_between(snapshot->seq, passed, c->user);
+    if (frames) {
+      missed = std::move(*frames);
+    } else {
+      spdlog::warn("ws presence stream of conn={} is not exact: events {}..{} are gone",
+                   to_string(c->id()), snapshot->seq + 1, passed);
+    }
+    snapshot->seq = passed;
+  }
+  welcome(c, since, *snapshot, first_here, std::move(missed));
+}
+
+void Admission::welcome(const std::shared_ptr<Connection>& c, const std::string& since,
+                        const PresenceSnapshot& snapshot, bool first_here,
+                        std::vector<cluster::SharedFrame> missed) {
+  c->attached = true;
+  tables_.add(c);
   c->presence_from = snapshot.seq;
   std::int64_t now_ms = util::unix_ms_now();
   directory_.set_last_seen(c->user, now_ms);
@@ -102,7 +150,7 @@ void Admission::admit(const std::shared_ptr<Connection>& c, const std::string& s
   // have had every event).
   auto after = parse_since(since);
   if (!since.empty() && !after) welcome.resync = true;
-  if (!after && since.empty() && attach.became_online && entry) after = raw(entry->mailbox_mark);
+  if (!after && since.empty() && first_here && entry) after = raw(entry->mailbox_mark);
   spdlog::info("ws connected user={} conn={} worker={}", raw(c->user), to_string(c->id()),
                c->worker());
   if (after && *after < last_seq) {
@@ -113,31 +161,35 @@ void Admission::admit(const std::shared_ptr<Connection>& c, const std::string& s
     c->mailbox_seq = last_seq;
     c->send(net::make_frame(protocol::connected(welcome)), "connected");
   }
-
-  // The status broadcast runs after the welcome is queued: the newcomer
-  // never waits behind the fan-out (PROTOCOL.md 5, "Cost").
-  if (attach.became_online) presence_.announce_status(c->user, true, attach.seq);
+  // After `connected` (a replay holds them behind its own frames).
+  for (const auto& frame : missed) c->send(frame, "user_status");
 }
 
 void Admission::close(Connection& c, std::uint16_t code) {
-  if (!c.attached) return;
+  if (!c.counted) return;
   spdlog::info("ws disconnected user={} conn={} code={}", raw(c.user), to_string(c.id()), code);
-  typing_.stop_typing(c);
-  c.attached = false;
-  // Before the detach: a connection opened once this one is gone finds
-  // the offline queue starting after what this one had.
-  // Not from a connection cut short: one mid-replay, or one closed 4010
-  // whose queued events were dropped (its client is owed them).
-  if (!c.holding() && code != static_cast<std::uint16_t>(net::CloseCode::slow_consumer))
-    directory_.raise_mailbox_mark(c.user, Seq{static_cast<std::int64_t>(c.mailbox_seq)});
+  c.counted = false;
+  if (c.attached) {
+    typing_.stop_typing(c);
+    c.attached = false;
+    // Before the detach: a connection opened once this one is gone finds
+    // the offline queue starting after what this one had.
+    // Not from a connection cut short: one mid-replay, or one closed 4010
+    // whose queued events were dropped (its client is owed them).
+    if (!c.holding() && code != static_cast<std::uint16_t>(net::CloseCode::slow_consumer))
+      directory_.raise_mailbox_mark(c.user, Seq{static_cast<std::int64_t>(c.mailbox_seq)});
+    tables_.remove(c);
+  }
   auto detach = registry_.detach(c.user, c.worker());
-  tables_.remove(c);
+  // After the attach on the same Redis connection, even when the attach's
+  // answer has not come back yet: Redis applies them in that order.
+  if (shared_) shared_->detach(c.user);
   if (!detach.last_connection) return;
   std::int64_t now_ms = util::unix_ms_now();
   directory_.set_last_seen(c.user, now_ms);
   users_.remember_last_seen(c.user, now_ms);
   if (auto entry = directory_.find(c.user)) users_.remember_mailbox_mark(c.user, entry->mailbox_mark);
-  if (detach.was_visible) presence_.announce_status(c.user, false, detach.seq);
+  if (detach.was_visible && !shared_) presence_.announce_status(c.user, false, detach.seq);
 }
 
 }  // namespace herald::realtime

@@ -10,9 +10,20 @@
 // user online when this is their first connection. Close: switch off its typing
 // indicators, detach, keep last_seen, and announce the user offline when
 // their last visible connection went.
+//
+// In a cluster (a SharedPresence), the attach is also the cluster's, in
+// Redis: the connection is counted here at once (the per-user cap, routing)
+// and welcomed when the cluster's answer is in, with the count at the
+// number its attach took; the announcements come from the cluster's stream
+// (ClusterPresence), not from here.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "cluster/broker.hpp"
+#include "realtime/presence_ledger.hpp"
 
 #include "net/session.hpp"
 
@@ -27,7 +38,9 @@ class ConnectionTables;
 class MailboxReplay;
 class PresenceFlow;
 class PresenceRegistry;
+class SharedPresence;
 class TypingFlow;
+class WorkerPosts;
 class UserDirectory;
 class UserStore;
 
@@ -56,9 +69,24 @@ class Admission {
   // On the connection's worker, once its socket is gone.
   void close(Connection& c, std::uint16_t code);
 
+  // Cluster mode: presence applied in Redis; `posts` brings its answers
+  // back to the connection's worker. Set before the workers start.
+  void set_shared(SharedPresence* shared, WorkerPosts* posts) {
+    shared_ = shared;
+    posts_ = posts;
+  }
+
  private:
   void remember_new_user(UserId user, const std::string& username);
   void admit(const std::shared_ptr<Connection>& c, const std::string& since);
+  // The cluster's answer to a connection's attach, on its worker.
+  void admit_shared(const std::shared_ptr<Connection>& c, const std::string& since,
+                    std::optional<PresenceSnapshot> snapshot, bool first_here);
+  // Joins the tables and sends `connected` (after a replay when one is
+  // due); `first_here`: the user had no other connection on this node.
+  void welcome(const std::shared_ptr<Connection>& c, const std::string& since,
+               const PresenceSnapshot& snapshot, bool first_here,
+               std::vector<cluster::SharedFrame> missed = {});
 
   AdmissionOptions options_;
   const auth::JwtVerifier& verifier_;
@@ -69,6 +97,8 @@ class Admission {
   PresenceFlow& presence_;
   TypingFlow& typing_;
   MailboxReplay& replay_;
+  SharedPresence* shared_ = nullptr;
+  WorkerPosts* posts_ = nullptr;
 };
 
 }  // namespace herald::realtime

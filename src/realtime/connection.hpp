@@ -92,7 +92,11 @@ class Connection final : public net::SessionObserver,
   UserId user{};
   std::string username;
   std::int64_t token_expires_at = 0;  // unix seconds
-  bool attached = false;  // counted in the registry and the worker's tables
+  // Counted in the registry (this node's per-user cap and routing). In a
+  // cluster a connection is counted before the cluster's attach answers,
+  // and attached only once it has: it must not take part until welcomed.
+  bool counted = false;
+  bool attached = false;  // welcomed, and in the worker's tables
   // The last presence event its `connected` snapshot reflects: it receives
   // only the ones numbered after (PROTOCOL.md 5).
   std::uint64_t presence_from = 0;

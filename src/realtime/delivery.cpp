@@ -74,6 +74,20 @@ void Delivery::deliver(const cluster::Target& target, const cluster::SharedFrame
   }
 }
 
+void Delivery::deliver_presence_stream(const cluster::Target& target,
+                                       const cluster::SharedFrame& frame) {
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    workers_.post(w, [this, w, target, frame] {
+      hubs_[w]->set_presence_passed(target.presence_seq);
+      route_on_worker(w, target, frame);
+    });
+  }
+}
+
+std::uint64_t Delivery::presence_passed(unsigned worker) const {
+  return hubs_[worker]->presence_passed();
+}
+
 void Delivery::deliver_on_worker(unsigned worker, const cluster::Target& target,
                                  const cluster::SharedFrame& frame) {
   if (target.presence_seq == 0) {

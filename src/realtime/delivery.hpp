@@ -52,11 +52,17 @@ class Delivery final : public cluster::LocalDelivery,
 
   // cluster::LocalDelivery
   void deliver(const cluster::Target& target, const cluster::SharedFrame& frame) override;
+  // Cluster mode: a presence event of the cluster's stream (numbered in
+  // Redis, target.presence_seq). Called from one thread in number order,
+  // so each worker receives them in order without a PresenceOrder; each
+  // remembers the last it released (presence_passed).
+  void deliver_presence_stream(const cluster::Target& target, const cluster::SharedFrame& frame);
   // ConnectionTables
   void add(const std::shared_ptr<Connection>& c) override;
   void remove(Connection& c) override;
   void subscribe(Connection& c, const std::string& context) override;
   void unsubscribe(Connection& c, const std::string& context) override;
+  std::uint64_t presence_passed(unsigned worker) const override;
   // WorkerPosts
   void post(unsigned worker, std::function<void()> fn) override;
   void post_after(unsigned worker, std::chrono::milliseconds delay,

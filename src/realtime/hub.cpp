@@ -39,6 +39,11 @@ Hub::Hub(HubOptions options, util::WorkerPool& workers, const auth::JwtVerifier&
 
 Hub::~Hub() = default;
 
+void Hub::set_shared_presence(SharedPresence* shared) {
+  presence_.set_shared(shared);
+  admission_.set_shared(shared, &delivery_);
+}
+
 void Hub::start() {
   for (unsigned w = 0; w < workers_.size(); ++w) schedule_sweep(w);
 }

@@ -38,6 +38,7 @@ namespace herald::realtime {
 class ChatStore;
 class Delivery;
 class PresenceRegistry;
+class SharedPresence;
 class UserDirectory;
 class UserStore;
 class MailboxReader;
@@ -61,6 +62,10 @@ class Hub final : public net::SessionHandler, public ConnectionEvents {
       cluster::Broker& broker, ChatStore& chats, UserStore& users, MailboxReader& mailbox,
       const FollowGraph& follows);
   ~Hub() override;
+
+  // Cluster mode: presence shared through Redis (ClusterPresence). Before
+  // start().
+  void set_shared_presence(SharedPresence* shared);
 
   // Starts the once-a-second token-expiry sweep on every worker.
   void start();

@@ -66,6 +66,14 @@ class ConnectionTables {
   virtual void remove(Connection& c) = 0;
   virtual void subscribe(Connection& c, const std::string& context) = 0;
   virtual void unsubscribe(Connection& c, const std::string& context) = 0;
+  // Cluster mode: the number of the last presence event from the
+  // cluster's stream that worker `worker` has released to its tables (a
+  // connection joining it after a snapshot older than that is owed the
+  // events in between). On that worker.
+  virtual std::uint64_t presence_passed(unsigned worker) const {
+    (void)worker;
+    return 0;
+  }
 };
 
 }  // namespace herald::realtime

@@ -3,6 +3,7 @@
 #include "protocol/server_messages.hpp"
 #include "realtime/connection.hpp"
 #include "realtime/presence_registry.hpp"
+#include "realtime/shared_presence.hpp"
 #include "util/clock.hpp"
 
 namespace herald::realtime {
@@ -25,6 +26,10 @@ void PresenceFlow::set_status(Connection& c, const protocol::PresenceSet& m) {
   if (!registry_.take_broadcast(c.user, BroadcastKind::presence, TokenBucket::Clock::now())) {
     c.send_error(protocol::ErrorCode::rate_limited,
                  "too many presence updates for this user; message dropped");
+    return;
+  }
+  if (shared_) {
+    shared_->set_status(c.user, m.status, m.data_json);
     return;
   }
   auto change = registry_.set_status(c.user, m.status, m.data_json);

@@ -22,6 +22,7 @@ namespace herald::realtime {
 
 class Connection;
 class PresenceRegistry;
+class SharedPresence;
 
 enum class PresenceAudience { all, followers };
 
@@ -37,6 +38,10 @@ class PresenceFlow {
 
   PresenceAudience audience() const { return audience_; }
 
+  // Cluster mode: statuses are applied in Redis and announced from the
+  // cluster's stream (ClusterPresence). Set before the workers start.
+  void set_shared(SharedPresence* shared) { shared_ = shared; }
+
  private:
   void publish(UserId user, const cluster::SharedFrame& frame, std::string_view type,
                PresenceSeq seq);
@@ -44,6 +49,7 @@ class PresenceFlow {
   PresenceAudience audience_;
   PresenceRegistry& registry_;
   cluster::Broker& broker_;
+  SharedPresence* shared_ = nullptr;
 };
 
 }  // namespace herald::realtime

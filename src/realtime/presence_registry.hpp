@@ -28,6 +28,7 @@
 
 #include "protocol/client_messages.hpp"
 #include "realtime/presence_ledger.hpp"
+#include "realtime/presence_reads.hpp"
 #include "util/token_bucket.hpp"
 #include "util/ids.hpp"
 
@@ -36,13 +37,6 @@ namespace herald::realtime {
 using protocol::PresenceStatus;
 using util::BucketRate;
 using util::TokenBucket;
-
-struct UserPresence {
-  UserId user{};
-  int connections = 0;
-  PresenceStatus status = PresenceStatus::online;
-  std::optional<std::string> status_data;  // JSON object text, as the user sent it
-};
 
 // The workers holding a user's connections: a user has at most a handful
 // (the per-user cap, default 10), so a short inline list, any worker count.
@@ -59,7 +53,7 @@ struct BroadcastLimits {
 
 enum class BroadcastKind { presence, typing };
 
-class PresenceRegistry {
+class PresenceRegistry final : public PresenceReads {
  public:
   explicit PresenceRegistry(BroadcastLimits limits = {}) : limits_(limits) {}
 
@@ -104,15 +98,16 @@ class PresenceRegistry {
   PresenceSnapshot snapshot() const { return ledger_.snapshot(); }
 
   // The seed's monitoring calls (its ConnectionManager), as a C++ API.
-  std::int64_t online_count() const { return ledger_.online_count(); }
+  std::int64_t online_count() const override { return ledger_.online_count(); }
   std::int64_t connection_count() const { return connections_.load(std::memory_order_relaxed); }
   bool is_user_online(UserId user) const;        // visible online
   int user_connections_count(UserId user) const;  // 0 for an invisible user
-  std::optional<UserPresence> presence_of(UserId user) const;  // raw, invisible included
+  std::optional<UserPresence> presence_of(UserId user) const override;  // raw, invisible included
   // Visible online users ordered by id: a page of the cached sorted list,
   // which is rebuilt only after something changed (so a burst of /online
   // requests costs one sort, not one each).
-  std::vector<UserPresence> online_users(std::size_t offset = 0, std::size_t limit = SIZE_MAX) const;
+  std::vector<UserPresence> online_users(std::size_t offset = 0,
+                                         std::size_t limit = SIZE_MAX) const override;
 
  private:
   struct WorkerCount {

@@ -55,6 +55,10 @@ class WorkerHub {
 
   // Presence events arrive here in any order and leave in number order.
   PresenceOrder<Outgoing>& presence_order() { return presence_order_; }
+  // Cluster mode: the cluster's stream arrives in order (no PresenceOrder);
+  // the last number released here.
+  std::uint64_t presence_passed() const { return presence_passed_; }
+  void set_presence_passed(std::uint64_t seq) { presence_passed_ = seq; }
 
   // For the once-a-second sweep (token expiry) and shutdown.
   void for_each(const std::function<void(Connection&)>& fn);
@@ -71,6 +75,7 @@ class WorkerHub {
 
   const FollowGraph* follows_;
   PresenceOrder<Outgoing> presence_order_;
+  std::uint64_t presence_passed_ = 0;
   std::vector<Broadcast> pending_broadcasts_;
   BroadcastFlush last_flush_;
   std::unordered_map<ConnectionId, std::shared_ptr<Connection>> all_;

@@ -6,52 +6,11 @@ missing and none repeated. So the seed client's arithmetic (online_count,
 connection, and no stream shows the same status twice in a row for a user.
 """
 import asyncio
-import json
 import random
 import time
 
-import websockets
-
+from presence_counter import Counted
 from wsutil import connect, run
-
-
-class Counted:
-    """One connection that keeps the seed client's online counter."""
-
-    def __init__(self, ws):
-        self.ws = ws
-        self.user = ws.welcome["data"]["user_id"]
-        self.count = ws.welcome["data"]["online_count"]
-        self.last = {}        # subject -> last status seen
-        self.repeats = []     # (subject, status) seen twice in a row
-        self.self_events = 0  # events about its own user (must be none)
-        self.received = 0
-        self.task = asyncio.create_task(self._read())
-
-    async def _read(self):
-        try:
-            async for raw in self.ws:
-                msg = json.loads(raw)
-                if msg.get("type") != "user_status":
-                    continue
-                self.received += 1
-                d = msg["data"]
-                subject, status = d["user_id"], d["status"]
-                if subject == self.user:
-                    self.self_events += 1
-                if self.last.get(subject) == status:
-                    self.repeats.append((subject, status))
-                self.last[subject] = status
-                self.count += 1 if status == "online" else -1
-        except websockets.ConnectionClosed:
-            pass
-
-    async def close(self, abrupt=False):
-        if abrupt:
-            self.ws.transport.abort()
-        else:
-            await self.ws.close()
-        await asyncio.gather(self.task, return_exceptions=True)
 
 
 async def _quiet_count(srv, conns, deadline_s=15):

@@ -7,6 +7,8 @@
 #include "realtime/mailbox_replay.hpp"
 #include "realtime/presence_flow.hpp"
 #include "realtime/presence_registry.hpp"
+#include "realtime/shared_presence.hpp"
+#include "protocol/server_messages.hpp"
 #include "realtime/typing_flow.hpp"
 #include "realtime/user_directory.hpp"
 #include "util/clock.hpp"
@@ -213,4 +215,128 @@ TEST_F(AdmissionTest, TheLastCloseKeepsTheMarkExceptAfterASlowConsumerClose) {
   b.connection->send_mailbox(7, chat_frame(7), "chat");
   admission.close(*b.connection, 4010);  // its queue was dropped: owed again
   EXPECT_EQ(directory.find(UserId{1})->mailbox_mark, Seq{6});
+}
+
+// --- cluster mode: presence applied in Redis (SharedPresence) ---
+
+namespace {
+// Keeps each attach until the test answers it, as Redis would, later.
+class FakeSharedPresence final : public SharedPresence {
+ public:
+  void attach(UserId user, const std::string&, AttachDone done) override {
+    attaches.push_back({user, std::move(done)});
+  }
+  void detach(UserId user) override { detaches.push_back(user); }
+  void set_status(UserId user, protocol::PresenceStatus status,
+                  const std::optional<std::string>&) override {
+    statuses.push_back({user, status});
+  }
+  std::optional<std::vector<cluster::SharedFrame>> events_between(PresenceSeq after, PresenceSeq upto,
+                                                                  UserId viewer) const override {
+    asked.push_back({after, upto, viewer});
+    if (!ring_holds) return std::nullopt;
+    std::vector<cluster::SharedFrame> frames;
+    for (PresenceSeq s = after + 1; s <= upto; ++s) {
+      frames.push_back(net::make_frame(protocol::user_status(UserId{1000 + static_cast<std::int64_t>(s)},
+                                                             true, "t")));
+    }
+    return frames;
+  }
+  PresenceSnapshot local_snapshot() const override { return mirror; }
+
+  std::vector<std::pair<UserId, AttachDone>> attaches;
+  std::vector<UserId> detaches;
+  std::vector<std::pair<UserId, protocol::PresenceStatus>> statuses;
+  struct Asked {
+    PresenceSeq after, upto;
+    UserId viewer;
+  };
+  mutable std::vector<Asked> asked;
+  bool ring_holds = true;
+  PresenceSnapshot mirror;
+};
+
+struct ClusterAdmissionTest : AdmissionTest {
+  ClusterAdmissionTest() {
+    admission.set_shared(&shared, &posts);
+    presence.set_shared(&shared);
+  }
+  // Redis answers the i-th attach; its continuation runs on the worker.
+  void answer(std::size_t i, std::optional<PresenceSnapshot> snapshot) {
+    shared.attaches.at(i).second(snapshot);
+    posts.run_all();
+  }
+  FakeSharedPresence shared;
+};
+}  // namespace
+
+TEST_F(ClusterAdmissionTest, AConnectionIsWelcomedOnlyWhenTheClusterHasNumberedItsAttach) {
+  auto a = open(1, 1, token(1));
+  EXPECT_TRUE(a.session->frames.empty());
+  EXPECT_FALSE(a.connection->attached);   // takes no part until welcomed
+  EXPECT_EQ(registry.connection_count(), 1);  // but counted here: the cap, the routing
+  ASSERT_EQ(shared.attaches.size(), 1u);
+  tables.passed = 30;
+  answer(0, PresenceSnapshot{5, 40});
+  ASSERT_EQ(a.session->frames.size(), 1u);
+  EXPECT_EQ(a.session->frames[0].at("type"), "connected");
+  EXPECT_EQ(a.session->frames[0].at("data").at("online_count"), 5);
+  EXPECT_EQ(a.connection->presence_from, 40u);  // 31..40 reach this worker later, skipped
+  EXPECT_TRUE(a.connection->attached);
+  EXPECT_EQ(tables.added, (std::vector<ConnectionId>{ConnectionId{1}}));
+  EXPECT_TRUE(broker.published.empty());  // announced by the cluster's stream, not here
+  EXPECT_TRUE(shared.asked.empty());
+}
+
+TEST_F(ClusterAdmissionTest, AnAnswerBehindItsWorkerIsFollowedByTheEventsTheWorkerPassed) {
+  auto a = open(1, 1, token(1));
+  tables.passed = 43;
+  answer(0, PresenceSnapshot{5, 40});
+  ASSERT_EQ(shared.asked.size(), 1u);
+  EXPECT_EQ(shared.asked[0].after, 40u);
+  EXPECT_EQ(shared.asked[0].upto, 43u);
+  EXPECT_EQ(shared.asked[0].viewer, UserId{1});
+  ASSERT_EQ(a.session->frames.size(), 4u);
+  EXPECT_EQ(a.session->frames[0].at("type"), "connected");
+  EXPECT_EQ(a.session->frames[0].at("data").at("online_count"), 5);
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(a.session->frames[i].at("data").at("user_id"), 1040 + i);
+  }
+  EXPECT_EQ(a.connection->presence_from, 43u);  // the tables give it 44 on
+}
+
+TEST_F(ClusterAdmissionTest, WithRedisAwayTheConnectionIsWelcomedFromTheMirror) {
+  auto a = open(1, 1, token(1));
+  shared.mirror = PresenceSnapshot{3, 10};
+  tables.passed = 12;
+  answer(0, std::nullopt);
+  ASSERT_EQ(a.session->frames.size(), 1u);
+  EXPECT_EQ(a.session->frames[0].at("data").at("online_count"), 3);
+  EXPECT_EQ(a.connection->presence_from, 12u);
+}
+
+TEST_F(ClusterAdmissionTest, AConnectionClosedBeforeTheAnswerIsDetachedAndNeverWelcomed) {
+  auto a = open(1, 1, token(1));
+  a.session->close(net::CloseCode::normal, "");
+  admission.close(*a.connection, 1000);
+  EXPECT_EQ(shared.detaches, (std::vector<UserId>{UserId{1}}));  // after the attach, in order
+  EXPECT_TRUE(tables.removed.empty());  // it never joined them
+  EXPECT_EQ(registry.connection_count(), 0);
+  answer(0, PresenceSnapshot{1, 7});
+  EXPECT_TRUE(a.session->frames.empty());
+  EXPECT_TRUE(tables.added.empty());
+  EXPECT_TRUE(broker.published.empty());
+}
+
+TEST_F(ClusterAdmissionTest, ClosesAndStatusesGoToTheClusterNotToTheBroker) {
+  auto a = open(1, 1, token(1));
+  answer(0, PresenceSnapshot{1, 1});
+  presence.set_status(*a.connection, {protocol::PresenceStatus::away, std::nullopt});
+  ASSERT_EQ(shared.statuses.size(), 1u);
+  EXPECT_EQ(shared.statuses[0].second, protocol::PresenceStatus::away);
+  admission.close(*a.connection, 1000);
+  EXPECT_EQ(shared.detaches, (std::vector<UserId>{UserId{1}}));
+  EXPECT_EQ(tables.removed, (std::vector<ConnectionId>{ConnectionId{1}}));
+  EXPECT_TRUE(broker.published.empty());
+  EXPECT_EQ(users.last_seen, (std::vector<UserId>{UserId{1}}));  // kept as on one node
 }

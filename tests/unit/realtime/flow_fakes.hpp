@@ -135,6 +135,8 @@ class FakeTables final : public ConnectionTables {
   void unsubscribe(Connection& c, const std::string& context) override {
     unsubscribed.push_back(context);
   }
+  std::uint64_t presence_passed(unsigned) const override { return passed; }
+  std::uint64_t passed = 0;  // what every worker has released of a cluster's stream
   std::vector<ConnectionId> added, removed;
   std::vector<std::string> subscribed, unsubscribed;
 };
