@@ -141,7 +141,7 @@ const std::array kFields{
                  "Memory each throttle table holds at most, bytes (at least 4096)", &S::throttle_max_bytes},
     SettingField{"redis_url", "--redis-url", "Redis URL (redis://host[:port][/db]) of the cluster broker; empty = single node (partial: docs/CLUSTER.md)",
                  &S::redis_url},
-    SettingField{"database_url", "--database-url", "PostgreSQL URL for cluster storage (not built yet: set, the server refuses to start); empty = SQLite",
+    SettingField{"database_url", "--database-url", "PostgreSQL URL: the storage a cluster's nodes share (docs/CLUSTER.md); empty = SQLite in the data directory",
                  &S::database_url},
     SettingField{"retention_days", "--retention-days", "Days a mailbox event stays replayable with since=",
                  &S::retention_days},

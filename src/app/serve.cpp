@@ -28,9 +28,11 @@
 #include "realtime/follow_graph.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/cluster_presence.hpp"
+#include "util/clock.hpp"
 #include "realtime/presence_registry.hpp"
 #include "realtime/storage_ports.hpp"
 #include "realtime/user_directory.hpp"
+#include "store/pg/pg_database.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/storage_runner.hpp"
 #include "util/cpu_pool.hpp"
@@ -122,16 +124,11 @@ void wait_for_drain(const realtime::PresenceRegistry& registry, std::chrono::mil
 }  // namespace
 
 int serve(const Settings& settings) {
-  // The cluster is being built (docs/CLUSTER.md, "Order of work"). Shared
-  // storage is not there yet: a node told to use it refuses to start rather
-  // than keep its data in a SQLite file of its own.
-  if (!settings.database_url.empty()) {
-    spdlog::error("--database-url: PostgreSQL storage is not built yet (docs/CLUSTER.md); leave it empty");
-    return 2;
-  }
   if (!settings.redis_url.empty()) {
-    spdlog::warn("--redis-url: the cluster is partial (docs/CLUSTER.md): presence and typing are cluster-wide; "
-                 "chats and notifications stay on the node that stores them");
+    if (settings.database_url.empty()) {
+      spdlog::warn("--redis-url without --database-url (docs/CLUSTER.md): presence and typing are cluster-wide; "
+                   "chats and notifications stay on the node that stores them in its own SQLite");
+    }
   }
   // Before anything is created: the databases, their -wal/-shm, the data
   // directory and the JWT secret are for this user only (data_dir.hpp).
@@ -175,20 +172,31 @@ int serve(const Settings& settings) {
   auto db_path = std::filesystem::path(settings.data_dir) / "herald.db";
   const auto durability = settings.storage_synchronous == "full" ? store::sqlite::Durability::full
                                                                   : store::sqlite::Durability::normal;
-  store::StorageRunner storage(
-      [db_path, durability] { return std::make_unique<store::sqlite::SqliteDatabase>(db_path, durability); },
-      2, settings.storage_queue_max);
-  storage.on_commit([](double s, std::size_t jobs) { util::metrics().storage_commit(s, jobs); });
-
+  // SQLite in the data directory, or with --database-url the PostgreSQL a
+  // cluster's nodes share (docs/CLUSTER.md): one connection per storage
+  // thread either way.
+  const std::string database_url = settings.database_url;
+  store::StorageRunner::Opener open_database = [db_path, durability, database_url]() -> std::unique_ptr<store::Database> {
+    if (!database_url.empty()) return std::make_unique<store::pg::PgDatabase>(database_url);
+    return std::make_unique<store::sqlite::SqliteDatabase>(db_path, durability);
+  };
+  std::unique_ptr<store::StorageRunner> storage_slot;
   realtime::UserDirectory directory;
   realtime::FollowGraph follows;
-  {
+  try {
+    storage_slot = std::make_unique<store::StorageRunner>(open_database, 2, settings.storage_queue_max);
     // Start-up only: the workers are not running yet, so a blocking read is fine.
-    store::sqlite::SqliteDatabase db(db_path);
-    directory.load(db.load_users());
-    follows.load(db.load_follows());
-    directory.load_unread(db.unread_counts());
+    auto db = open_database();
+    directory.load(db->load_users());
+    follows.load(db->load_follows());
+    directory.load_unread(db->unread_counts());
+  } catch (const store::StorageError& e) {
+    // The message names the server or the file, never a password.
+    spdlog::error("cannot open storage: {}", e.what());
+    return 1;
   }
+  store::StorageRunner& storage = *storage_slot;
+  storage.on_commit([](double s, std::size_t jobs) { util::metrics().storage_commit(s, jobs); });
 
   unsigned worker_count = settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
   util::WorkerPool workers(worker_count);
@@ -208,6 +216,9 @@ int serve(const Settings& settings) {
     delivery.set_interest(redis_broker.get());
     cluster_presence = std::make_unique<realtime::ClusterPresence>(
         *redis_broker, delivery, hub_options(settings).audience, &follows);
+    cluster_presence->on_user([&directory](UserId user, const std::string& name) {
+      if (!directory.contains(user)) directory.put(user, name, Seq{0}, std::nullopt, util::unix_ms_now());
+    });
     cluster_presence->install();
   } else {
     local_broker.emplace(delivery);
@@ -217,6 +228,13 @@ int serve(const Settings& settings) {
   realtime::Hub hub(hub_options(settings), workers, verifier, directory, registry, delivery, broker,
                     stores, stores, stores, follows);
   if (cluster_presence) hub.set_shared_presence(cluster_presence.get());
+  if (redis_broker && !settings.database_url.empty()) {
+    // Shared storage: chats and notifications cross nodes, each user's
+    // seqs coming from the one database (docs/CLUSTER.md).
+    redis_broker->forward_mailbox(
+        [&directory](UserId user, std::uint64_t seq) { directory.advance_seq(user, Seq{static_cast<std::int64_t>(seq)}); });
+    hub.enable_shared_storage(stores);
+  }
   const realtime::PresenceReads& presence =
       cluster_presence ? static_cast<const realtime::PresenceReads&>(*cluster_presence) : registry;
 

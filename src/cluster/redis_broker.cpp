@@ -71,8 +71,9 @@ void RedisBroker::stop() {
 
 void RedisBroker::publish(const Target& target, const SharedFrame& frame) {
   local_.deliver(target, frame);
-  // Numbered events stay on their node for now (the header says why).
-  if (target.presence_seq != 0 || target.mailbox_seq != 0) return;
+  // Presence has a stream of its own; mailbox events need shared storage
+  // (the header says why).
+  if (target.presence_seq != 0 || (target.mailbox_seq != 0 && !forward_mailbox_)) return;
   std::string channel;
   switch (target.kind) {
     case Target::Kind::user:
@@ -100,6 +101,11 @@ void RedisBroker::set_presence(std::function<void(std::string_view)> on_event,
   on_up_ = std::move(on_up);
 }
 
+void RedisBroker::forward_mailbox(std::function<void(UserId, std::uint64_t)> on_remote) {
+  forward_mailbox_ = true;
+  on_remote_mailbox_ = std::move(on_remote);
+}
+
 asio::io_context& RedisBroker::io() { return loop_->io; }
 RedisLink& RedisBroker::link() { return loop_->link; }
 
@@ -114,7 +120,9 @@ void RedisBroker::received(std::string_view channel, std::string_view payload) {
     return;
   }
   if (envelope->origin == node_) return;  // delivered here when published
-  local_.deliver(envelope->routed(), envelope->frame);
+  const Target& target = envelope->routed();
+  if (target.mailbox_seq != 0 && on_remote_mailbox_) on_remote_mailbox_(target.user, target.mailbox_seq);
+  local_.deliver(target, envelope->frame);
 }
 
 void RedisBroker::hold_user(UserId user, bool held) { hold(user_channel(user), held); }

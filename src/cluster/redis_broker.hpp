@@ -12,10 +12,8 @@
 // subscribes the channel, the last release unsubscribes it.
 //
 // Presence events do not pass here: they are numbered in Redis and every
-// node reads them from `herald:presence` (set_presence). Not yet forwarded
-// (docs/CLUSTER.md, "Order of work"): mailbox events (their seqs come from
-// this node's storage; across nodes they need shared storage); they stay on
-// their node.
+// node reads them from `herald:presence` (set_presence). Mailbox events
+// cross nodes only on shared storage (forward_mailbox).
 //
 // Threads: publish() and Interest's calls come from any thread (workers,
 // the storage writer); Redis is spoken to on the broker's own thread, so
@@ -69,6 +67,13 @@ class RedisBroker final : public Broker, public Interest {
   // before start(); both run on the broker thread.
   void set_presence(std::function<void(std::string_view payload)> on_event,
                     std::function<void()> on_up);
+  // Shared storage (--database-url): mailbox events (chats, notifications,
+  // with the seq they have in the recipient's shared mailbox) cross nodes
+  // too; `on_remote` hears of each that came from another node before it is
+  // delivered here (the node's directory keeps each user's last seq). Set
+  // before start(). Without shared storage they stay on their node: seqs of
+  // two nodes' own databases would collide.
+  void forward_mailbox(std::function<void(UserId user, std::uint64_t seq)> on_remote);
   // The broker thread's loop and link: work that speaks to Redis is posted
   // to io() and uses link() there.
   boost::asio::io_context& io();
@@ -89,6 +94,8 @@ class RedisBroker final : public Broker, public Interest {
   std::atomic<bool> up_{false};
   std::function<void(std::string_view)> on_presence_;
   std::function<void()> on_up_;
+  bool forward_mailbox_ = false;
+  std::function<void(UserId, std::uint64_t)> on_remote_mailbox_;
   std::mutex holds_mutex_;
   std::unordered_map<std::string, int> holds_;  // channel -> holds on this node
   struct Loop;  // the io_context, its thread and the RedisLink

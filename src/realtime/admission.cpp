@@ -126,6 +126,33 @@ void Admission::welcome(const std::shared_ptr<Connection>& c, const std::string&
   c->attached = true;
   tables_.add(c);
   c->presence_from = snapshot.seq;
+  if (!user_reader_) {
+    send_welcome(c, since, snapshot, first_here, missed);
+    return;
+  }
+  // Shared storage: in the tables first (every event committed from now on
+  // reaches it, held), then the stored seq and mark, which cover every
+  // event committed before; a seq between the two is filled from storage.
+  c->set_gap_filler(gaps_);
+  c->hold();
+  // First in the held queue: the welcome goes in front of them, the live
+  // events that arrive during the read behind them.
+  for (const auto& frame : missed) c->send(frame, "user_status");
+  user_reader_->read_user(c->user, [this, c, since, snapshot, first_here](std::optional<store::UserRecord> record) {
+    posts_->post(c->worker(), [this, c, since, snapshot, first_here, record] {
+      if (!c->attached) return;  // closed meanwhile
+      if (record) {
+        directory_.advance_seq(c->user, record->last_seq);
+        directory_.raise_mailbox_mark(c->user, record->mailbox_mark);
+      }
+      send_welcome(c, since, snapshot, first_here, {});
+    });
+  });
+}
+
+void Admission::send_welcome(const std::shared_ptr<Connection>& c, const std::string& since,
+                             const PresenceSnapshot& snapshot, bool first_here,
+                             const std::vector<cluster::SharedFrame>& missed) {
   std::int64_t now_ms = util::unix_ms_now();
   directory_.set_last_seen(c->user, now_ms);
   // Read after the attach: a mailbox event published before it has its
@@ -159,7 +186,12 @@ void Admission::welcome(const std::shared_ptr<Connection>& c, const std::string&
     // A `since` beyond this mailbox's last seq is not this mailbox's: resync.
     if (after && *after > last_seq) welcome.resync = true;
     c->mailbox_seq = last_seq;
-    c->send(net::make_frame(protocol::connected(welcome)), "connected");
+    auto connected = net::make_frame(protocol::connected(welcome));
+    if (c->holding()) {
+      c->release({{connected, "connected"}});  // then what arrived during the read
+    } else {
+      c->send(connected, "connected");
+    }
   }
   // After `connected` (a replay holds them behind its own frames).
   for (const auto& frame : missed) c->send(frame, "user_status");

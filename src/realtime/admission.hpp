@@ -35,11 +35,13 @@ namespace herald::realtime {
 
 class Connection;
 class ConnectionTables;
+class MailboxGapFiller;
 class MailboxReplay;
 class PresenceFlow;
 class PresenceRegistry;
 class SharedPresence;
 class TypingFlow;
+class UserReader;
 class WorkerPosts;
 class UserDirectory;
 class UserStore;
@@ -75,6 +77,15 @@ class Admission {
     shared_ = shared;
     posts_ = posts;
   }
+  // Cluster mode on shared storage: every welcomed connection waits for
+  // (and fills) gaps in its mailbox seqs (MailboxGaps).
+  // And, since another node may have moved a user's mailbox on (or their
+  // offline mark), each welcome first refreshes the user's seq and mark
+  // from storage, holding the connection's output meanwhile.
+  void set_shared_storage(MailboxGapFiller* gaps, UserReader* reader) {
+    gaps_ = gaps;
+    user_reader_ = reader;
+  }
 
  private:
   void remember_new_user(UserId user, const std::string& username);
@@ -87,6 +98,11 @@ class Admission {
   void welcome(const std::shared_ptr<Connection>& c, const std::string& since,
                const PresenceSnapshot& snapshot, bool first_here,
                std::vector<cluster::SharedFrame> missed = {});
+  // The welcome's second half: `connected` (or the replay), from the
+  // directory as it stands.
+  void send_welcome(const std::shared_ptr<Connection>& c, const std::string& since,
+                    const PresenceSnapshot& snapshot, bool first_here,
+                    const std::vector<cluster::SharedFrame>& missed);
 
   AdmissionOptions options_;
   const auth::JwtVerifier& verifier_;
@@ -98,6 +114,8 @@ class Admission {
   TypingFlow& typing_;
   MailboxReplay& replay_;
   SharedPresence* shared_ = nullptr;
+  MailboxGapFiller* gaps_ = nullptr;
+  UserReader* user_reader_ = nullptr;
   WorkerPosts* posts_ = nullptr;
 };
 

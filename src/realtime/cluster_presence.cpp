@@ -131,6 +131,7 @@ void ClusterPresence::on_event(std::string_view payload) {
   const bool was_online = mirror_.is_online(event->user);
   switch (mirror_.apply(*event)) {
     case cluster::PresenceMirror::Applied::applied:
+      if (learn_ && !event->username.empty()) learn_(event->user, event->username);
       release(*event, was_online);
       break;
     case cluster::PresenceMirror::Applied::already_had:

@@ -29,6 +29,7 @@
 // and read the mirror, which locks.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -63,6 +64,11 @@ class ClusterPresence final : public SharedPresence, public PresenceReads {
 
   // Hooks into the broker; call before broker.start().
   void install();
+  // Told of each user the stream names (their attach on any node carries
+  // their name): the node's directory learns users it has never seen, so a
+  // chat to a user connected elsewhere finds them. On the broker thread;
+  // set before install().
+  void on_user(std::function<void(UserId, const std::string&)> learn) { learn_ = std::move(learn); }
   // Waits (at most `timeout`) until the mirror holds the cluster's state:
   // a node accepts connections once its stream is whole.
   bool wait_until_ready(std::chrono::milliseconds timeout) const;
@@ -104,6 +110,7 @@ class ClusterPresence final : public SharedPresence, public PresenceReads {
   cluster::RedisPresence redis_;
   cluster::PresenceMirror mirror_;
   std::atomic<bool> ready_{false};  // the mirror has had a snapshot
+  std::function<void(UserId, const std::string&)> learn_;
 
   // Broker thread only.
   struct Share {

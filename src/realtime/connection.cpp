@@ -74,11 +74,44 @@ void Connection::queue_held(Outgoing out) {
 void Connection::emit(const Outgoing& out) {
   if (out.seq != 0 && !out.ack) {
     if (out.seq <= mailbox_seq) return;
+    if (gap_filler_ && out.seq > mailbox_seq + 1) {
+      if (!ahead_) ahead_ = std::make_unique<std::map<std::uint64_t, Outgoing>>();
+      const bool first = ahead_->empty();
+      ahead_->emplace(out.seq, out);
+      if (first) gap_filler_->fill_later(shared_from_this());
+      return;
+    }
     mailbox_seq = out.seq;
   } else if (out.ack) {
     mailbox_seq = std::max(mailbox_seq, out.seq);
   }
   transmit(out.frame, out.type);
+  if (has_gap()) send_ahead();
+}
+
+// The waiting events that are next in line now.
+void Connection::send_ahead() {
+  while (has_gap() && ahead_->begin()->first <= mailbox_seq + 1) {
+    Outgoing out = std::move(ahead_->begin()->second);
+    ahead_->erase(ahead_->begin());
+    if (out.seq <= mailbox_seq) continue;
+    mailbox_seq = out.seq;
+    transmit(out.frame, out.type);
+  }
+  if (ahead_ && ahead_->empty()) ahead_.reset();
+}
+
+void Connection::fill_gap(std::vector<Outgoing> stored) {
+  for (const Outgoing& out : stored) {
+    if (!has_gap() || out.seq >= ahead_->begin()->first) break;  // the rest waited already
+    if (out.seq <= mailbox_seq) continue;
+    mailbox_seq = out.seq;
+    transmit(out.frame, out.type);
+  }
+  if (has_gap() && ahead_->begin()->first > mailbox_seq + 1) {
+    mailbox_seq = ahead_->begin()->first - 1;  // not stored: rolled back, or past retention
+  }
+  send_ahead();
 }
 
 void Connection::release(std::vector<Outgoing> first) {

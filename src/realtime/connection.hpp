@@ -5,6 +5,7 @@
 // member is touched only from that thread, so nothing here is locked.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,16 @@ struct TypingIndicator {
   // When `is_typing: true` was last sent for it (repeats are coalesced).
   std::chrono::steady_clock::time_point sent_at{};
   bool same_as(const TypingIndicator& o) const { return context == o.context && to_user == o.to_user; }
+};
+
+class Connection;
+
+// Brings a connection the mailbox seqs it is missing (MailboxGaps): called
+// on its worker when it first holds an event that skips ahead.
+class MailboxGapFiller {
+ public:
+  virtual ~MailboxGapFiller() = default;
+  virtual void fill_later(const std::shared_ptr<Connection>& c) = 0;
 };
 
 class Connection final : public net::SessionObserver,
@@ -80,6 +91,16 @@ class Connection final : public net::SessionObserver,
   void release(std::vector<Outgoing> first);
   // The highest mailbox seq sent (or known to the client at `connected`).
   std::uint64_t mailbox_seq = 0;
+  // Cluster mode (shared storage): seqs may arrive out of order from
+  // different nodes. With a filler set, an event that skips ahead of
+  // mailbox_seq + 1 waits until the seqs before it come, or until the
+  // filler reads them from storage and hands them to fill_gap().
+  void set_gap_filler(MailboxGapFiller* filler) { gap_filler_ = filler; }
+  bool has_gap() const { return ahead_ && !ahead_->empty(); }
+  // The stored events after mailbox_seq, in seq order: sent, then whatever
+  // waited behind them. Seqs still missing after them are not coming (the
+  // storage has none): the waiting events go out anyway.
+  void fill_gap(std::vector<Outgoing> stored);
   // An `error` frame (PROTOCOL.md 3); `ref` echoes the client_msg_id.
   void send_error(protocol::ErrorCode code, std::string_view message,
                   const std::optional<std::string>& ref = std::nullopt);
@@ -122,6 +143,11 @@ class Connection final : public net::SessionObserver,
   // make bench); an empty devector holds nothing, and pump() frees it.
   boost::container::devector<Outgoing> pending_;
   std::size_t held_live_ = 0;     // of them, frames that arrived while holding
+  // Events ahead of a gap, by seq; allocated only when one occurs (an idle
+  // connection's size is the budget: docs/PERFORMANCE.md, "Idle memory").
+  std::unique_ptr<std::map<std::uint64_t, Outgoing>> ahead_;
+  MailboxGapFiller* gap_filler_ = nullptr;
+  void send_ahead();
 };
 
 }  // namespace herald::realtime

@@ -29,6 +29,8 @@ Hub::Hub(HubOptions options, util::WorkerPool& workers, const auth::JwtVerifier&
       typing_(options_.max_subscriptions, directory, registry, delivery, broker, &access_),
       chat_(directory, chats, delivery, broker),
       replay_(mailbox, directory, delivery),
+      mailbox_(mailbox),
+      directory_(directory),
       admission_({options_.max_connections_per_user, options_.heartbeat_interval_s}, verifier,
                  directory, registry, delivery, users, presence_, typing_, replay_),
       timers_(std::make_unique<Timers>()) {
@@ -38,6 +40,11 @@ Hub::Hub(HubOptions options, util::WorkerPool& workers, const auth::JwtVerifier&
 }
 
 Hub::~Hub() = default;
+
+void Hub::enable_shared_storage(UserReader& users) {
+  gaps_ = std::make_unique<MailboxGaps>(mailbox_, directory_, delivery_);
+  admission_.set_shared_storage(gaps_.get(), &users);
+}
 
 void Hub::set_shared_presence(SharedPresence* shared) {
   presence_.set_shared(shared);

@@ -40,6 +40,7 @@ class Delivery;
 class PresenceRegistry;
 class SharedPresence;
 class UserDirectory;
+class UserReader;
 class UserStore;
 class MailboxReader;
 class FollowGraph;
@@ -66,6 +67,10 @@ class Hub final : public net::SessionHandler, public ConnectionEvents {
   // Cluster mode: presence shared through Redis (ClusterPresence). Before
   // start().
   void set_shared_presence(SharedPresence* shared);
+  // Cluster mode on shared storage: mailbox events come from every node, so
+  // each connection fills gaps in its seqs from storage (MailboxGaps), and
+  // each welcome reads the user's stored seq and mark first. Before start().
+  void enable_shared_storage(UserReader& users);
 
   // Starts the once-a-second token-expiry sweep on every worker.
   void start();
@@ -93,6 +98,9 @@ class Hub final : public net::SessionHandler, public ConnectionEvents {
   TypingFlow typing_;
   ChatFlow chat_;
   MailboxReplay replay_;
+  MailboxReader& mailbox_;
+  const UserDirectory& directory_;
+  std::unique_ptr<MailboxGaps> gaps_;
   Admission admission_;
   std::atomic<bool> shutting_down_{false};
   struct Timers;

@@ -33,16 +33,14 @@ void MailboxReplay::start(const std::shared_ptr<Connection>& c, Seq after,
   reader_.read_mailbox(c->user, after, std::move(done), std::move(failed));
 }
 
-void MailboxReplay::finish(Connection& c, protocol::ConnectedInfo welcome,
-                           const store::MailboxPage& page) {
-  welcome.resync = page.resync;
+std::vector<Connection::Outgoing> mailbox_frames(const std::vector<store::MailboxEvent>& events,
+                                                 const UserDirectory& directory) {
   std::vector<Connection::Outgoing> out;
-  out.reserve(page.events.size() + 1);
-  out.push_back({net::make_frame(protocol::connected(welcome)), "connected"});
+  out.reserve(events.size());
   std::string now = util::iso8601_now();
-  for (const store::MailboxEvent& e : page.events) {
+  for (const store::MailboxEvent& e : events) {
     if (const auto* chat = std::get_if<store::MailboxChat>(&e.body)) {
-      auto sender = directory_.find(chat->from);
+      auto sender = directory.find(chat->from);
       protocol::ChatEvent event{e.seq,
                                 chat->id,
                                 chat->from,
@@ -61,6 +59,34 @@ void MailboxReplay::finish(Connection& c, protocol::ConnectedInfo welcome,
                      static_cast<std::uint64_t>(raw(e.seq))});
     }
   }
+  return out;
+}
+
+void MailboxGaps::fill_later(const std::shared_ptr<Connection>& c) {
+  unsigned worker = c->worker();
+  posts_.post_after(worker, wait_, [this, c, worker] {
+    if (!c->has_gap() || !c->open()) return;  // the missing seqs came meanwhile
+    auto done = [this, c, worker](store::MailboxPage page) {
+      auto frames = std::make_shared<std::vector<Connection::Outgoing>>(mailbox_frames(page.events, directory_));
+      posts_.post(worker, [c, frames] { c->fill_gap(std::move(*frames)); });
+    };
+    auto failed = [this, c, worker](const std::string& error) {
+      spdlog::warn("mailbox gap read failed user={}: {}", raw(c->user), error);
+      posts_.post(worker, [c] { c->fill_gap({}); });
+    };
+    reader_.read_mailbox(c->user, Seq{static_cast<std::int64_t>(c->mailbox_seq)}, std::move(done),
+                         std::move(failed));
+  });
+}
+
+void MailboxReplay::finish(Connection& c, protocol::ConnectedInfo welcome,
+                           const store::MailboxPage& page) {
+  welcome.resync = page.resync;
+  std::vector<Connection::Outgoing> out;
+  out.reserve(page.events.size() + 1);
+  out.push_back({net::make_frame(protocol::connected(welcome)), "connected"});
+  auto events = mailbox_frames(page.events, directory_);
+  out.insert(out.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
   spdlog::debug("mailbox replay user={} conn={} events={} resync={}", raw(c.user), to_string(c.id()),
                 page.events.size(), page.resync);
   c.release(std::move(out));

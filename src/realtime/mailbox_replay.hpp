@@ -10,9 +10,12 @@
 // `resync` when the retention window cut the replay short), the replayed
 // events, then what was held, skipping seqs already sent: no gap, no
 // duplicate, in seq order.
+#include <chrono>
 #include <memory>
+#include <vector>
 
 #include "protocol/server_messages.hpp"
+#include "realtime/connection.hpp"
 #include "store/database.hpp"
 #include "util/ids.hpp"
 
@@ -22,6 +25,31 @@ class Connection;
 class MailboxReader;
 class UserDirectory;
 class WorkerPosts;
+
+// The frames of stored mailbox events, as a replay sends them.
+std::vector<Connection::Outgoing> mailbox_frames(const std::vector<store::MailboxEvent>& events,
+                                                 const UserDirectory& directory);
+
+// Cluster mode: a connection whose mailbox seqs skip ahead (another node's
+// earlier seq still on its way through Redis) holds the later ones; if the
+// missing seqs have not come after `wait`, they are read from the shared
+// storage and sent first (docs/CLUSTER.md, "Order of delivery across
+// nodes"). So a connection still gets every seq once, in order.
+class MailboxGaps final : public MailboxGapFiller {
+ public:
+  MailboxGaps(MailboxReader& reader, const UserDirectory& directory, WorkerPosts& posts,
+              std::chrono::milliseconds wait = std::chrono::milliseconds(100))
+      : reader_(reader), directory_(directory), posts_(posts), wait_(wait) {}
+
+  // On c's worker, when c first holds an event ahead of a gap.
+  void fill_later(const std::shared_ptr<Connection>& c) override;
+
+ private:
+  MailboxReader& reader_;
+  const UserDirectory& directory_;
+  WorkerPosts& posts_;
+  std::chrono::milliseconds wait_;
+};
 
 class MailboxReplay {
  public:

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "store/database.hpp"
@@ -45,6 +46,16 @@ class UserStore {
   virtual void remember_last_seen(UserId user, std::int64_t when_ms) = 0;
   // The user's mailbox seq when their last connection closed (4.3).
   virtual void remember_mailbox_mark(UserId user, Seq mark) = 0;
+};
+
+// Reads a user's stored record (a cluster node on shared storage refreshes
+// its directory from it before a welcome: another node may have moved the
+// user's mailbox on). Exactly one callback runs, on a storage thread;
+// nullopt when the user is not stored or the read failed.
+class UserReader {
+ public:
+  virtual ~UserReader() = default;
+  virtual void read_user(UserId user, std::function<void(std::optional<store::UserRecord>)> done) = 0;
 };
 
 // Reads a user's mailbox for a replay (PROTOCOL.md 4.3) on a storage

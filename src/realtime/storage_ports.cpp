@@ -26,8 +26,9 @@ void RunnerStores::store_chat(store::ChatInsert chat,
   job.work = [chat = std::move(chat), stored = std::move(stored)](
                  store::Database& db) mutable -> std::function<void()> {
     auto result = db.insert_chat(chat);
-    // The completion: runs after the COMMIT.
-    return [result, stored = std::move(stored)] { stored(result); };
+    // The completion: runs after the COMMIT, while the job (and `stored`)
+    // still lives; by reference, so a batch run again still has it.
+    return [result, &stored] { stored(result); };
   };
   job.fail = [failed = std::move(failed)](std::exception_ptr error) { failed(describe(error)); };
   runner_.write(std::move(job));
@@ -90,6 +91,16 @@ void RunnerStores::read_mailbox(UserId user, Seq after,
     return [page, done = std::move(done)] { done(std::move(*page)); };
   };
   job.fail = [failed = std::move(failed)](std::exception_ptr error) { failed(describe(error)); };
+  runner_.read(std::move(job));
+}
+
+void RunnerStores::read_user(UserId user, std::function<void(std::optional<store::UserRecord>)> done) {
+  store::StorageJob job;
+  job.work = [user, done](store::Database& db) -> std::function<void()> {
+    auto record = db.get_user(user);
+    return [record, done] { done(record); };
+  };
+  job.fail = [done](std::exception_ptr) { done(std::nullopt); };
   runner_.read(std::move(job));
 }
 

@@ -9,7 +9,7 @@ class StorageRunner;
 
 namespace herald::realtime {
 
-class RunnerStores final : public ChatStore, public UserStore, public MailboxReader {
+class RunnerStores final : public ChatStore, public UserStore, public MailboxReader, public UserReader {
  public:
   // retention_days: how old a replayed event may be (0: no age limit).
   RunnerStores(store::StorageRunner& runner, std::int64_t retention_events = 10000,
@@ -23,6 +23,7 @@ class RunnerStores final : public ChatStore, public UserStore, public MailboxRea
   void remember_mailbox_mark(UserId user, Seq mark) override;
   void read_mailbox(UserId user, Seq after, std::function<void(store::MailboxPage)> done,
                     std::function<void(const std::string& error)> failed) override;
+  void read_user(UserId user, std::function<void(std::optional<store::UserRecord>)> done) override;
 
  private:
   store::StorageRunner& runner_;

@@ -38,7 +38,9 @@ auto run_async(StorageRunner& runner, bool is_write, F fn, Hook committed = {})
         job.work = [fn = std::move(fn), committed = std::move(committed),
                     shared](Database& db) mutable -> std::function<void()> {
           auto result = std::make_shared<R>(fn(db));
-          return [shared, result, committed = std::move(committed)] {
+          // `committed` by reference: the job outlives its completion, and a
+          // batch run again (StorageJob::work) must find it still there.
+          return [shared, result, &committed] {
             committed(*result);
             auto ex = boost::asio::get_associated_executor(*shared);
             boost::asio::post(ex, [shared, result]() mutable {

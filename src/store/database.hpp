@@ -203,6 +203,15 @@ class StorageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Another writer's transaction conflicted with this one (PostgreSQL: a
+// deadlock between two nodes' batches, each holding seq locks the other
+// wants). Nothing of the batch is wrong: the StorageRunner rolls the whole
+// batch back, which releases its locks, and runs it again.
+class ConflictError : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
 class Database {
  public:
   virtual ~Database() = default;

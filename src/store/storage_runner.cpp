@@ -104,6 +104,84 @@ void StorageRunner::stop() {
   threads_.clear();
 }
 
+// One attempt at a batch: BEGIN, each job in its own savepoint, COMMIT, the
+// completions. False when a job or the commit hit a ConflictError and
+// `may_retry`: the transaction was rolled back whole and nothing was
+// reported; the caller runs the batch again.
+bool StorageRunner::run_batch(Database& db, std::vector<StorageJob>& batch,
+                              std::vector<std::function<void()>>& completions,
+                              std::vector<std::size_t>& completed_jobs, bool may_retry) {
+  auto started = std::chrono::steady_clock::now();
+  try {
+    db.begin();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      try {
+        db.savepoint();
+        completions.push_back(batch[i].work(db));
+        completed_jobs.push_back(i);
+        db.release_savepoint();
+      } catch (const ConflictError&) {
+        if (may_retry) throw;
+        fail_job(db, batch[i], completions, completed_jobs, i);
+      } catch (...) {
+        fail_job(db, batch[i], completions, completed_jobs, i);
+      }
+    }
+    db.commit();
+    healthy_.store(true, std::memory_order_relaxed);
+    if (commit_observer_) {
+      commit_observer_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                       batch.size());
+    }
+    util::HeldWakes wake_each_worker_once;  // after every completion of the batch
+    for (auto& done : completions) {
+      if (done) done();
+    }
+  } catch (const ConflictError& e) {
+    try {
+      db.rollback();
+    } catch (...) {
+    }
+    if (may_retry) {
+      spdlog::debug("storage batch conflicted with another writer, running it again: {}", e.what());
+      return false;
+    }
+    fail_batch(batch, completed_jobs, std::current_exception(), e.what());
+  } catch (const std::exception& e) {
+    try {
+      db.rollback();
+    } catch (...) {
+    }
+    fail_batch(batch, completed_jobs, std::current_exception(), e.what());
+  }
+  return true;
+}
+
+// A job that threw: its savepoint undone, its caller told.
+void StorageRunner::fail_job(Database& db, StorageJob& job, std::vector<std::function<void()>>& completions,
+                             std::vector<std::size_t>& completed_jobs, std::size_t i) {
+  if (!completions.empty() && completed_jobs.back() == i) {
+    completions.pop_back();
+    completed_jobs.pop_back();
+  }
+  try {
+    db.rollback_to_savepoint();
+  } catch (...) {
+  }
+  if (job.fail) job.fail(std::current_exception());
+}
+
+// The commit (or BEGIN) failed: nothing in this batch is durable, so every
+// job that had succeeded is told it failed.
+void StorageRunner::fail_batch(std::vector<StorageJob>& batch, const std::vector<std::size_t>& completed_jobs,
+                               std::exception_ptr error, const char* what) {
+  healthy_.store(false, std::memory_order_relaxed);
+  spdlog::error("storage commit failed: {}", what);
+  for (std::size_t i : completed_jobs) {
+    if (batch[i].fail) batch[i].fail(error);
+  }
+}
+
 void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
   std::vector<StorageJob> batch;
   std::vector<std::function<void()>> completions;
@@ -132,52 +210,14 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
         write_queue_.jobs.pop_front();
       }
     }
-    auto started = std::chrono::steady_clock::now();
-    try {
-      db->begin();
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        try {
-          db->savepoint();
-          completions.push_back(batch[i].work(*db));
-          completed_jobs.push_back(i);
-          db->release_savepoint();
-        } catch (...) {
-          if (!completions.empty() && completed_jobs.back() == i) {
-            completions.pop_back();
-            completed_jobs.pop_back();
-          }
-          try {
-            db->rollback_to_savepoint();
-          } catch (...) {
-          }
-          if (batch[i].fail) batch[i].fail(std::current_exception());
-        }
-      }
-      db->commit();
-      healthy_.store(true, std::memory_order_relaxed);
-      if (commit_observer_) {
-        commit_observer_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-                         batch.size());
-      }
-      {
-        util::HeldWakes wake_each_worker_once;  // after every completion of the batch
-        for (auto& done : completions) {
-          if (done) done();
-        }
-      }
-    } catch (const std::exception& e) {
-      // The commit (or BEGIN) failed: nothing in this batch is durable, so
-      // every job that had succeeded is told it failed.
-      healthy_.store(false, std::memory_order_relaxed);
-      spdlog::error("storage commit failed: {}", e.what());
-      try {
-        db->rollback();
-      } catch (...) {
-      }
-      auto error = std::current_exception();
-      for (std::size_t i : completed_jobs) {
-        if (batch[i].fail) batch[i].fail(error);
-      }
+    for (int attempt = 1;; ++attempt) {
+      if (run_batch(*db, batch, completions, completed_jobs, attempt < kMaxConflictAttempts)) break;
+      // A conflict with another node's writer: all of it rolled back (its
+      // locks released), tried again after a short random pause so the two
+      // do not collide again in step.
+      completions.clear();
+      completed_jobs.clear();
+      std::this_thread::sleep_for(std::chrono::microseconds(500 * attempt + std::rand() % 1000));
     }
     try {
       db->after_batch();

@@ -32,6 +32,10 @@ namespace herald::store {
 // completion to run once its effects are durable (after the commit, for
 // writes). `fail` runs instead when the work or its commit failed.
 struct StorageJob {
+  // May run more than once: a write batch that conflicts with another
+  // node's writer (ConflictError) is rolled back and run again, so `work`
+  // must not consume what it captured. Its completion runs while the job
+  // still lives, and may refer to the job's captures.
   std::function<std::function<void()>(Database&)> work;
   std::function<void(std::exception_ptr)> fail;
   // Nobody waits on it (a first-seen user's row, a last_seen): while only
@@ -75,6 +79,15 @@ class StorageRunner {
     bool stopping = false;
   };
   void writer_loop(std::unique_ptr<Database> db);
+  // A batch conflicting with another node's writer is run again, this many
+  // times in all before its jobs fail.
+  static constexpr int kMaxConflictAttempts = 5;
+  bool run_batch(Database& db, std::vector<StorageJob>& batch, std::vector<std::function<void()>>& completions,
+                 std::vector<std::size_t>& completed_jobs, bool may_retry);
+  void fail_job(Database& db, StorageJob& job, std::vector<std::function<void()>>& completions,
+                std::vector<std::size_t>& completed_jobs, std::size_t i);
+  void fail_batch(std::vector<StorageJob>& batch, const std::vector<std::size_t>& completed_jobs,
+                  std::exception_ptr error, const char* what);
   void reader_loop(std::unique_ptr<Database> db);
   void maintenance_loop(std::unique_ptr<Database> db);
   void fold_loop(std::unique_ptr<Database> db);

@@ -9,9 +9,11 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -23,6 +25,22 @@ SECRET = "integration-test-secret-0123456789abcdef"
 def pytest_addoption(parser):
     parser.addoption("--herald", action="store", default=None,
                      help="path to the herald server binary")
+    parser.addoption("--database", action="store", default="sqlite", choices=("sqlite", "postgres"),
+                     help="storage every server uses: SQLite in its data directory (default), or "
+                          "a PostgreSQL this run starts, one database per data directory")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: checks SQLite's own files; skipped on --database postgres")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--database") != "postgres":
+        return
+    skip = pytest.mark.skip(reason="checks SQLite's files (run with --database sqlite)")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
 
 
 def _b64(data: bytes) -> str:
@@ -141,9 +159,100 @@ def herald_binary(request):
     return path
 
 
+class PostgresServer:
+    """A PostgreSQL of the run's own (Debian's postgresql-15): initdb in a temp
+    dir, a free loopback port, trust auth for the role `herald`, fsync off.
+    PostgreSQL refuses to run as root, so as root it runs as `postgres`."""
+
+    BIN = "/usr/lib/postgresql/15/bin"
+
+    def __init__(self, directory):
+        self.directory = str(directory)
+        self.port = _free_port()
+        self.databases = {}  # data dir -> database name
+
+    def _run(self, *args):
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(prefix + list(args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self):
+        os.makedirs(self.directory, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        data = os.path.join(self.directory, "data")
+        self._run(f"{self.BIN}/initdb", "-D", data, "-U", "herald", "--auth=trust", "-E", "UTF8",
+                  "--no-sync", "-N")
+        self._run(f"{self.BIN}/pg_ctl", "-D", data, "-l", os.path.join(self.directory, "log"), "-w", "-s",
+                  "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off "
+                        f"-c max_connections=300", "start")
+        return self
+
+    def stop(self):
+        self._run(f"{self.BIN}/pg_ctl", "-D", os.path.join(self.directory, "data"), "-w", "-s", "-m", "fast",
+                  "stop")
+
+    def url_for(self, data_dir):
+        """The database of one data directory: a server restarted on the same
+        directory finds its data again, as with SQLite."""
+        name = self.databases.get(str(data_dir))
+        if name is None:
+            name = f"d{len(self.databases) + 1}"
+            subprocess.run([f"{self.BIN}/psql", "-h", "127.0.0.1",
+                            "-p", str(self.port), "-U", "herald", "-d", "postgres", "-q",
+                            "-c", f"CREATE DATABASE {name}"], check=True, stdout=subprocess.DEVNULL)
+            self.databases[str(data_dir)] = name
+        return f"postgresql://herald@127.0.0.1:{self.port}/{name}"
+
+
+class _LazyPostgres:
+    """One PostgreSQL for the whole run, started on first use."""
+
+    def __init__(self):
+        self.server = None
+        self.directory = None
+
+    def get(self):
+        if self.server is None:
+            if not os.path.exists(PostgresServer.BIN + "/initdb"):
+                pytest.skip("PostgreSQL 15 is not installed (scripts/install-deps.sh installs it)")
+            # Its own dir under /tmp: pytest's temp dirs are root's only, and
+            # the server runs as `postgres` when the tests run as root.
+            self.directory = tempfile.mkdtemp(prefix="herald-it-pg-")
+            self.server = PostgresServer(self.directory).start()
+        return self.server
+
+    def close(self):
+        if self.server is not None:
+            self.server.stop()
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _postgres():
+    lazy = _LazyPostgres()
+    yield lazy
+    lazy.close()
+
+
 @pytest.fixture
-def herald_factory(herald_binary, tmp_path, request):
+def postgres_server(request, _postgres):
+    """The run's PostgreSQL when every server is to use it (--database
+    postgres), else None."""
+    if request.config.getoption("--database") != "postgres":
+        return None
+    return _postgres.get()
+
+
+@pytest.fixture
+def shared_database(_postgres, tmp_path):
+    """A fresh PostgreSQL database URL for a cluster test's nodes to share."""
+    return _postgres.get().url_for(tmp_path / "shared")
+
+
+@pytest.fixture
+def herald_factory(herald_binary, tmp_path, request, postgres_server):
     """Start servers with custom flags; all are stopped (and checked) at teardown.
+    With --database postgres each data directory has its own database.
 
     A test marked xfail (a known server bug, which may crash the server) is not
     also failed at teardown for the exit code: its body asserts what matters."""
@@ -152,6 +261,8 @@ def herald_factory(herald_binary, tmp_path, request):
     def start(*extra_args, data_dir=None):
         d = data_dir or (tmp_path / f"data{len(servers)}")
         os.makedirs(d, exist_ok=True)
+        if postgres_server is not None and "--database-url" not in extra_args:
+            extra_args = tuple(extra_args) + ("--database-url", postgres_server.url_for(d))
         srv = Server(herald_binary, d, extra_args).start()
         servers.append(srv)
         return srv

@@ -6,8 +6,8 @@ nothing. With Redis gone, each node still delivers to its own connections,
 /ready answers 503 and herald_broker_up is 0; when Redis returns, the nodes
 reconnect and resubscribe by themselves and cross-node delivery resumes. A
 node subscribes to a user's or a context's channel while it holds one of
-their connections or subscriptions, and only then. --database-url is refused
-until shared storage exists."""
+their connections or subscriptions, and only then. A --database-url that
+cannot be reached stops the node."""
 import asyncio
 import time
 
@@ -208,14 +208,17 @@ def test_a_node_subscribes_to_what_it_holds(herald_factory, redis_server):
     run(body(), timeout=60)
 
 
-def test_database_url_is_refused_until_shared_storage_exists(herald_binary, tmp_path):
-    """PostgreSQL storage is not built yet: a node given --database-url stops
-    with exit code 2 and says so, rather than keeping a SQLite file of its own
-    that the other nodes never see."""
+def test_an_unreachable_database_url_stops_the_node_without_showing_its_password(herald_binary, tmp_path):
+    """A node told to use a PostgreSQL it cannot reach stops with exit code 1
+    and says why, rather than serving without storage; the URL's password
+    appears nowhere in what it prints."""
     import subprocess
     from conftest import SECRET
     r = subprocess.run([herald_binary, "serve", "--port", "1", "--data-dir", str(tmp_path / "d"),
-                        "--jwt-secret", SECRET, "--database-url", "postgresql://herald@127.0.0.1/herald"],
+                        "--jwt-secret", SECRET,
+                        "--database-url", "postgresql://herald:s3cret-pw@127.0.0.1:1/herald"],
                        capture_output=True, timeout=20)
-    assert r.returncode == 2
-    assert b"not built yet" in r.stdout + r.stderr
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out
+    assert b"cannot open storage" in out
+    assert b"s3cret-pw" not in out

@@ -6,6 +6,8 @@ import os
 import stat
 import subprocess
 
+import pytest
+
 from conftest import make_token
 from wsutil import connect, run, send, recv_type
 
@@ -31,6 +33,7 @@ def server_log(srv):
         return f.read().decode(errors="replace")
 
 
+@pytest.mark.sqlite_only
 def test_created_data_dir_and_files_are_private(herald_factory, tmp_path):
     data = tmp_path / "fresh" / "data"  # neither exists yet
     # An empty --jwt-secret (given last, so it wins) makes the server generate one.
@@ -57,6 +60,7 @@ def test_created_data_dir_and_files_are_private(herald_factory, tmp_path):
     assert "may access it" not in server_log(srv)
 
 
+@pytest.mark.sqlite_only
 def test_existing_loose_modes_are_warned_about_and_kept(herald_factory, tmp_path):
     data = tmp_path / "old"
     data.mkdir()

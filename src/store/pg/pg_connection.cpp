@@ -128,12 +128,30 @@ PgResult PgConnection::exec(std::string_view sql, const std::vector<Param>& para
   std::string query(sql);
   pg_result* raw = PQexecParams(conn_, query.c_str(), static_cast<int>(params.size()), nullptr,
                                 wire.values.data(), wire.lengths.data(), wire.formats.data(), 0);
+  return checked(raw);
+}
+
+// Our own SQL text only (the migrations): PQexec runs several statements
+// in one call, which the parameterised path refuses.
+void PgConnection::script(std::string_view sql) {
+  if (!connected()) connect();
+  std::string text(sql);
+  checked(PQexec(conn_, text.c_str()));
+}
+
+PgResult PgConnection::checked(pg_result* raw) {
   PgResult result(raw);
   const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     std::string why = raw ? PQresultErrorMessage(raw) : message_of(conn_);
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     if (why.empty()) why = message_of(conn_);
+    // 40P01 deadlock_detected, 40001 serialization_failure: the batch is
+    // run again (ConflictError), not failed.
+    const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+    if (state && (std::string_view(state) == "40P01" || std::string_view(state) == "40001")) {
+      throw ConflictError("postgres: " + why);
+    }
     throw StorageError("postgres: " + why);
   }
   return result;

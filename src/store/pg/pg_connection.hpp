@@ -59,11 +59,15 @@ class PgConnection {
   PgResult exec(std::string_view sql, const std::vector<Param>& params = {});
   // A statement with no parameters and no rows wanted (BEGIN, DDL).
   void run(std::string_view sql) { exec(sql); }
+  // Several statements of our own, no parameters (a migration).
+  void script(std::string_view sql);
   bool connected() const;
 
  private:
   void connect();
   void disconnect();
+  // The result, or a StorageError with the server's message.
+  PgResult checked(pg_result* raw);
 
   std::string url_;
   pg_conn* conn_ = nullptr;

@@ -46,7 +46,10 @@ class PostgresServer {
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
 
-  std::string url() const { return "postgresql://herald@127.0.0.1:" + std::to_string(port_) + "/postgres"; }
+  std::string url() const { return url_of("postgres"); }
+  std::string url_of(const std::string& database) const {
+    return "postgresql://herald@127.0.0.1:" + std::to_string(port_) + "/" + database;
+  }
 
   void start() {
     shell(std::string(kPgBin) + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/log -w -s -o \"-p " +
