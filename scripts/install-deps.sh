@@ -16,6 +16,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-pytest python3-websockets python3-requests python3-jwt
   sqlite3 procps redis-server postgresql
+  # the cluster's worked example (docs/OPERATIONS.md): nginx in front of the nodes
+  nginx curl
   # the JS SDK, the demo app and the browser tests (tests/e2e): Debian's
   # chromium, driven by playwright-core from npm; no other browser is fetched
   chromium
@@ -46,3 +48,8 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts nginx on port 80 when it is installed: Herald's example runs
+# its own nginx on loopback, so the system one is switched off again.
+if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null; then
+  $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+fi

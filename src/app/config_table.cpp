@@ -139,7 +139,7 @@ const std::array kFields{
                  "Keys (usernames, addresses) each throttle table tracks at most", &S::throttle_max_keys},
     SettingField{"throttle_max_bytes", "--throttle-max-bytes",
                  "Memory each throttle table holds at most, bytes (at least 4096)", &S::throttle_max_bytes},
-    SettingField{"redis_url", "--redis-url", "Redis URL (redis://host[:port][/db]) of the cluster broker; empty = single node (partial: docs/CLUSTER.md)",
+    SettingField{"redis_url", "--redis-url", "Redis URL (redis://host[:port][/db]) of the cluster's broker and presence; empty = single node (docs/OPERATIONS.md)",
                  &S::redis_url},
     SettingField{"database_url", "--database-url", "PostgreSQL URL: the storage a cluster's nodes share (docs/CLUSTER.md); empty = SQLite in the data directory",
                  &S::database_url},

@@ -104,6 +104,10 @@ PgConnection::~PgConnection() { disconnect(); }
 void PgConnection::connect() {
   disconnect();
   conn_ = PQconnectdb(url_.c_str());
+  if (PQstatus(conn_) == CONNECTION_OK) {
+    // The server's NOTICEs ("already exists, skipping") would go to stderr.
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  }
   if (PQstatus(conn_) != CONNECTION_OK) {
     // The message names host and database, never the password.
     std::string why = message_of(conn_);
@@ -115,6 +119,7 @@ void PgConnection::connect() {
 void PgConnection::disconnect() {
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
+  statements_.clear();  // prepared statements live and die with the session
 }
 
 bool PgConnection::connected() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
@@ -125,10 +130,22 @@ PgResult PgConnection::exec(std::string_view sql, const std::vector<Param>& para
   // caller learns of it from the statement that fails next.
   if (!connected()) connect();
   Wire wire(params);
-  std::string query(sql);
-  pg_result* raw = PQexecParams(conn_, query.c_str(), static_cast<int>(params.size()), nullptr,
-                                wire.values.data(), wire.lengths.data(), wire.formats.data(), 0);
+  const std::string& name = prepared(sql, static_cast<int>(params.size()));
+  pg_result* raw = PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), wire.values.data(),
+                                  wire.lengths.data(), wire.formats.data(), 0);
   return checked(raw);
+}
+
+// Each distinct statement is parsed and planned once per connection (a
+// chat is several statements; parsing each every time was most of its
+// cost), then run by name. The cache goes with the connection.
+const std::string& PgConnection::prepared(std::string_view sql, int params) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second;
+  std::string name = "s" + std::to_string(statements_.size());
+  std::string text(sql);
+  checked(PQprepare(conn_, name.c_str(), text.c_str(), params, nullptr));
+  return statements_.emplace(std::move(text), std::move(name)).first->second;
 }
 
 // Our own SQL text only (the migrations): PQexec runs several statements

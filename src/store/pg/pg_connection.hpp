@@ -9,6 +9,7 @@
 //
 // Not thread-safe: one connection per thread, as SqliteDatabase.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,9 +69,12 @@ class PgConnection {
   void disconnect();
   // The result, or a StorageError with the server's message.
   PgResult checked(pg_result* raw);
+  const std::string& prepared(std::string_view sql, int params);
 
   std::string url_;
   pg_conn* conn_ = nullptr;
+  // SQL text -> prepared statement name, on this session.
+  std::map<std::string, std::string, std::less<>> statements_;
 };
 
 }  // namespace herald::store::pg
