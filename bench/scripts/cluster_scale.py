@@ -141,7 +141,7 @@ def main():
         redis0 = redis_used_memory(redis_port)
         kernel0 = kernel_socket_bytes()
 
-        per_node = a.connections // a.nodes
+        per_node = -(-a.connections // a.nodes)  # at least --connections in all
         nodes = []
         for i in range(a.nodes):
             port = free_port()

@@ -15,8 +15,8 @@
 // the SSL stream asynchronously: there is no safe partial synchronous write
 // through it, and encryption costs far more than the handler.
 // Limits (PROTOCOL.md 7): a frame that would take the queue over
-// max_queue_messages or max_queue_bytes, once the kernel has taken what it
-// can, drops the pending frames and closes 4010 at once; control frames we generate (pong, ping) count too, so a
+// max_queue_messages or max_queue_bytes drops the pending frames and closes
+// 4010 at once; control frames we generate (pong, ping) count too, so a
 // ping flood from a client that never reads ends the same way.
 #include <algorithm>
 #include <cstring>
@@ -72,15 +72,8 @@ void WsConnection::begin_close(std::uint16_t code, std::string_view reason, bool
 
 bool WsConnection::enqueue(Frame payload, Opcode opcode) {
   const std::size_t size = payload_size(payload);
-  auto full = [&] {
-    return queue_.size() >= limits_.max_queue_messages || queued_bytes_ + size > limits_.max_queue_bytes;
-  };
-  // A burst queued within one turn of the event loop (a group commit's
-  // thousand acks) can fill the queue before the turn's flush: what the
-  // kernel takes now leaves the queue first. Only a peer that does not read
-  // (the kernel's buffer full too) is a slow consumer.
-  if (full() && started_ && !write_in_flight_ && !finished_) flush();
-  if (full()) {
+  if (queue_.size() >= limits_.max_queue_messages ||
+      queued_bytes_ + size > limits_.max_queue_bytes) {
     begin_close(static_cast<std::uint16_t>(CloseCode::slow_consumer), "slow consumer",
                 /*drop_queued=*/true);
     return false;

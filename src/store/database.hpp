@@ -240,6 +240,11 @@ class Database {
   // Returns true when it did work and more may be waiting (call again at
   // once); false when there was nothing worth doing yet.
   virtual bool compact() { return false; }
+  // The most write jobs the writer puts in one group commit. Every ack of a
+  // batch waits for its commit, so a store whose jobs each take a round
+  // trip (PostgreSQL) keeps batches shorter than one whose jobs are local
+  // calls (SQLite).
+  virtual std::size_t max_batch() const { return 4096; }
 
   // Users.
   virtual std::vector<UserRecord> load_users() = 0;

@@ -183,6 +183,7 @@ void StorageRunner::fail_batch(std::vector<StorageJob>& batch, const std::vector
 }
 
 void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
+  const std::size_t max_batch = std::min(kMaxBatch, db->max_batch());
   std::vector<StorageJob> batch;
   std::vector<std::function<void()>> completions;
   std::vector<std::size_t> completed_jobs;
@@ -194,7 +195,7 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
       if (write_queue_.waited_on == 0) {
         write_queue_.ready.wait_for(lock, kBackgroundGather, [&] {
           return write_queue_.stopping || write_queue_.waited_on > 0 ||
-                 write_queue_.jobs.size() >= kMaxBatch;
+                 write_queue_.jobs.size() >= max_batch;
         });
       } else if (write_queue_.jobs.size() < kGatherBelow && !write_queue_.stopping) {
         // A small batch waits briefly for company: at moderate rates jobs
@@ -204,7 +205,7 @@ void StorageRunner::writer_loop(std::unique_ptr<Database> db) {
         std::this_thread::sleep_for(kGatherWindow);
         lock.lock();
       }
-      while (!write_queue_.jobs.empty() && batch.size() < kMaxBatch) {
+      while (!write_queue_.jobs.empty() && batch.size() < max_batch) {
         if (!write_queue_.jobs.front().background) --write_queue_.waited_on;
         batch.push_back(std::move(write_queue_.jobs.front()));
         write_queue_.jobs.pop_front();

@@ -27,6 +27,7 @@ def test_the_worked_example_runs_as_written(herald_binary):
     # Under /tmp, not pytest's root-only temp dir: PostgreSQL runs as
     # `postgres` when the tests run as root.
     work = tempfile.mkdtemp(prefix="herald-ops-")
+    os.chmod(work, 0o755)  # PostgreSQL (as `postgres`) must reach its directory
     ports = [_free_port() for _ in range(6)]
     env = dict(os.environ, HERALD_BIN=herald_binary, HERALD_PORT=str(ports[0]),
                NODE_PORTS=" ".join(map(str, ports[1:4])), REDIS_PORT=str(ports[4]), PG_PORT=str(ports[5]))

@@ -54,59 +54,6 @@ void check_storable(const ChatInsert& chat) {
   }
 }
 
-// The first chat stored under (from, client_msg_id), as a repeat answers.
-std::optional<ChatInsertResult> find_first(PgConnection& db, UserId from,
-                                           const std::string& client_msg_id) {
-  auto r = db.exec(
-      "SELECT id, sender_seq, recipient_seq, created_at FROM messages"
-      " WHERE from_user_id = $1 AND client_msg_id = $2",
-      {raw(from), client_msg_id});
-  if (r.rows() == 0) return std::nullopt;
-  return ChatInsertResult{MessageId{r.integer(0, 0)}, Seq{r.integer(0, 1)}, Seq{r.integer(0, 2)},
-                          r.integer(0, 3), true};
-}
-
-// The message, both mailbox rows and both partners rows, in one statement.
-// A (from, client_msg_id) already stored stores nothing (ON CONFLICT DO
-// NOTHING leaves the CTE `m` empty, and every other insert reads from it)
-// and returns no id.
-//
-// partners: each side's newest id (greatest(): never lowered) and, for the
-// recipient, one more received. A chat to oneself is one row, counted as
-// received once, as SQLite's fold counts it.
-std::optional<MessageId> store_chat(PgConnection& db, const ChatInsert& chat, Seq sender_seq,
-                                    Seq recipient_seq) {
-  auto r = db.exec(
-      "WITH m AS ("
-      "  INSERT INTO messages"
-      "    (from_user_id, to_user_id, body, client_msg_id, created_at, sender_seq, recipient_seq)"
-      "  VALUES ($1::bigint, $2::bigint, $3::text, $4::text, $5::bigint, $6::bigint, $7::bigint)"
-      "  ON CONFLICT DO NOTHING RETURNING id),"
-      " box AS ("
-      "  INSERT INTO mailbox (user_id, seq, kind, ref_id, created_at)"
-      "  SELECT $1, $6, $8::smallint, id, $5 FROM m"
-      "  UNION ALL SELECT $2, $7, $8::smallint, id, $5 FROM m),"
-      " pair AS ("
-      "  INSERT INTO partners (user_id, partner_id, last_id, received)"
-      "  SELECT $1, $2, id, CASE WHEN $1 = $2 THEN 1 ELSE 0 END FROM m"
-      "  UNION ALL SELECT $2, $1, id, 1 FROM m WHERE $1 <> $2"
-      "  ON CONFLICT (user_id, partner_id) DO UPDATE SET"
-      "    last_id = greatest(partners.last_id, excluded.last_id),"
-      "    received = partners.received + excluded.received)"
-      " SELECT id FROM m",
-      {raw(chat.from), raw(chat.to), chat.text, optional_text(chat.client_msg_id),
-       chat.created_at_ms, raw(sender_seq), raw(recipient_seq), kMailboxChat});
-  if (r.rows() == 0) return std::nullopt;
-  return MessageId{r.integer(0, 0)};
-}
-
-// Undoes take_seqs(user, count) while its row lock is still ours, so no
-// other writer has seen the seqs.
-void give_back_seqs(PgConnection& db, UserId user, std::int64_t count) {
-  db.exec("UPDATE mailbox_heads SET last_seq = last_seq - $2 WHERE user_id = $1",
-          {raw(user), count});
-}
-
 // ---- read_mailbox's rows ----
 
 // The event of one row of the mailbox query below (columns from 1).
@@ -170,38 +117,23 @@ HistoryMessage history_message(const PgResult& r, int row, int column, UserId re
 // cycle over different pairs. PostgreSQL then fails one statement after
 // deadlock_timeout, and only that job fails (the runner rolls back to its
 // savepoint, which releases its locks); the rest of both batches commit.
+// One round trip: herald_insert_chat (pg_schema.hpp, migration 2), on the
+// server: a repeated (from, client_msg_id) answers the first message and
+// takes no seq; else both users' seqs, smaller user id first (two nodes'
+// chats between the same users cannot deadlock), then the message, both
+// mailbox rows and both partners rows (each side's newest id, never
+// lowered; one more received for the recipient; a chat to oneself is one
+// row received once, as SQLite's fold counts it). A repeat committed on
+// another node while this one waited for a lock gives the seqs back.
 ChatInsertResult PgDatabase::insert_chat(const ChatInsert& chat) {
   check_storable(chat);
-  if (chat.client_msg_id) {
-    if (auto first = find_first(db_, chat.from, *chat.client_msg_id)) return *first;
-  }
-  ChatInsertResult result;
-  result.created_at_ms = chat.created_at_ms;
-  if (chat.from == chat.to) {
-    // Two seqs of one mailbox, as SQLite takes them: sent, then received.
-    result.sender_seq = take_seqs(chat.from, 2);
-    result.recipient_seq = Seq{raw(result.sender_seq) + 1};
-  } else if (raw(chat.from) < raw(chat.to)) {
-    result.sender_seq = take_seqs(chat.from, 1);
-    result.recipient_seq = take_seqs(chat.to, 1);
-  } else {
-    result.recipient_seq = take_seqs(chat.to, 1);
-    result.sender_seq = take_seqs(chat.from, 1);
-  }
-  if (auto id = store_chat(db_, chat, result.sender_seq, result.recipient_seq)) {
-    result.id = *id;
-    return result;
-  }
-  if (chat.from == chat.to) {
-    give_back_seqs(db_, chat.from, 2);
-  } else {
-    give_back_seqs(db_, chat.from, 1);
-    give_back_seqs(db_, chat.to, 1);
-  }
-  if (!chat.client_msg_id) throw StorageError("insert_chat: the message was not stored");
-  auto first = find_first(db_, chat.from, *chat.client_msg_id);
-  if (!first) throw StorageError("insert_chat: a repeated client_msg_id without its first message");
-  return *first;
+  auto r = db_.exec("SELECT id, sender_seq, recipient_seq, created_at, duplicate"
+                    " FROM herald_insert_chat($1, $2, $3, $4, $5)",
+                    {raw(chat.from), raw(chat.to), chat.text, optional_text(chat.client_msg_id),
+                     chat.created_at_ms});
+  if (r.rows() == 0) throw StorageError("insert_chat: a repeated client_msg_id without its first message");
+  return ChatInsertResult{MessageId{r.integer(0, 0)}, Seq{r.integer(0, 1)}, Seq{r.integer(0, 2)},
+                          r.integer(0, 3), r.text(0, 4) == "t"};
 }
 
 // The allocator's value: in the writer's own transaction its uncommitted

@@ -21,7 +21,7 @@
 
 namespace herald::store::pg {
 
-inline constexpr std::array<std::string_view, 1> kPgMigrations = {
+inline constexpr std::array<std::string_view, 2> kPgMigrations = {
     R"sql(
 CREATE TABLE users (
   id            bigint PRIMARY KEY,
@@ -146,6 +146,74 @@ CREATE TABLE notified_once (
   actor_id   bigint NOT NULL,
   PRIMARY KEY (kind, subject_id, actor_id)
 );
+)sql",
+    // 2: a chat in one round trip (PgDatabase::insert_chat): a repeated
+    // client_msg_id answers the first message; else the two users' seqs
+    // (smaller user id first, so two nodes' chats between the same users
+    // cannot deadlock), the message, both mailbox rows and both partners
+    // rows. If the same repeat committed on another node while this one
+    // waited for a seq lock, the seqs are given back (still locked, so no
+    // one saw them) and the first message is the answer. Six statements
+    // from the client were six round trips, most of a chat's cost.
+    R"sql(
+CREATE FUNCTION herald_insert_chat(p_from bigint, p_to bigint, p_body text, p_cmid text, p_at bigint)
+RETURNS TABLE (id bigint, sender_seq bigint, recipient_seq bigint, created_at bigint, duplicate boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_sender bigint;
+  v_recipient bigint;
+  v_id bigint;
+BEGIN
+  IF p_cmid IS NOT NULL THEN
+    RETURN QUERY SELECT m.id, m.sender_seq, m.recipient_seq, m.created_at, true
+      FROM messages m WHERE m.from_user_id = p_from AND m.client_msg_id = p_cmid;
+    IF FOUND THEN RETURN; END IF;
+  END IF;
+  IF p_from = p_to THEN
+    INSERT INTO mailbox_heads AS h (user_id, last_seq) VALUES (p_from, 2)
+      ON CONFLICT (user_id) DO UPDATE SET last_seq = h.last_seq + 2 RETURNING h.last_seq - 1 INTO v_sender;
+    v_recipient := v_sender + 1;
+  ELSIF p_from < p_to THEN
+    INSERT INTO mailbox_heads AS h (user_id, last_seq) VALUES (p_from, 1)
+      ON CONFLICT (user_id) DO UPDATE SET last_seq = h.last_seq + 1 RETURNING h.last_seq INTO v_sender;
+    INSERT INTO mailbox_heads AS h (user_id, last_seq) VALUES (p_to, 1)
+      ON CONFLICT (user_id) DO UPDATE SET last_seq = h.last_seq + 1 RETURNING h.last_seq INTO v_recipient;
+  ELSE
+    INSERT INTO mailbox_heads AS h (user_id, last_seq) VALUES (p_to, 1)
+      ON CONFLICT (user_id) DO UPDATE SET last_seq = h.last_seq + 1 RETURNING h.last_seq INTO v_recipient;
+    INSERT INTO mailbox_heads AS h (user_id, last_seq) VALUES (p_from, 1)
+      ON CONFLICT (user_id) DO UPDATE SET last_seq = h.last_seq + 1 RETURNING h.last_seq INTO v_sender;
+  END IF;
+  INSERT INTO messages AS m (from_user_id, to_user_id, body, client_msg_id, created_at, sender_seq, recipient_seq)
+    VALUES (p_from, p_to, p_body, p_cmid, p_at, v_sender, v_recipient)
+    ON CONFLICT DO NOTHING RETURNING m.id INTO v_id;
+  IF v_id IS NULL THEN
+    UPDATE mailbox_heads SET last_seq = last_seq - (CASE WHEN p_from = p_to THEN 2 ELSE 1 END)
+      WHERE user_id = p_from;
+    IF p_from <> p_to THEN
+      UPDATE mailbox_heads SET last_seq = last_seq - 1 WHERE user_id = p_to;
+    END IF;
+    RETURN QUERY SELECT m.id, m.sender_seq, m.recipient_seq, m.created_at, true
+      FROM messages m WHERE m.from_user_id = p_from AND m.client_msg_id = p_cmid;
+    RETURN;
+  END IF;
+  INSERT INTO mailbox (user_id, seq, kind, ref_id, created_at)
+    VALUES (p_from, v_sender, 1, v_id, p_at), (p_to, v_recipient, 1, v_id, p_at);
+  -- Each side's newest id (never lowered) and, for the recipient, one more
+  -- received; a chat to oneself is one row, received once.
+  IF p_from = p_to THEN
+    INSERT INTO partners AS pr (user_id, partner_id, last_id, received) VALUES (p_from, p_to, v_id, 1)
+      ON CONFLICT (user_id, partner_id) DO UPDATE SET
+        last_id = greatest(pr.last_id, excluded.last_id), received = pr.received + excluded.received;
+  ELSE
+    INSERT INTO partners AS pr (user_id, partner_id, last_id, received)
+      VALUES (p_from, p_to, v_id, 0), (p_to, p_from, v_id, 1)
+      ON CONFLICT (user_id, partner_id) DO UPDATE SET
+        last_id = greatest(pr.last_id, excluded.last_id), received = pr.received + excluded.received;
+  END IF;
+  RETURN QUERY SELECT v_id, v_sender, v_recipient, p_at, false;
+END
+$$;
 )sql",
 };
 
