@@ -112,6 +112,7 @@ bool StorageRunner::run_batch(Database& db, std::vector<StorageJob>& batch,
                               std::vector<std::function<void()>>& completions,
                               std::vector<std::size_t>& completed_jobs, bool may_retry) {
   auto started = std::chrono::steady_clock::now();
+  std::vector<bool> failed_alone(batch.size(), false);  // told already, by fail_job
   try {
     db.begin();
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -123,8 +124,10 @@ bool StorageRunner::run_batch(Database& db, std::vector<StorageJob>& batch,
       } catch (const ConflictError&) {
         if (may_retry) throw;
         fail_job(db, batch[i], completions, completed_jobs, i);
+        failed_alone[i] = true;
       } catch (...) {
         fail_job(db, batch[i], completions, completed_jobs, i);
+        failed_alone[i] = true;
       }
     }
     db.commit();
@@ -146,13 +149,13 @@ bool StorageRunner::run_batch(Database& db, std::vector<StorageJob>& batch,
       spdlog::debug("storage batch conflicted with another writer, running it again: {}", e.what());
       return false;
     }
-    fail_batch(batch, completed_jobs, std::current_exception(), e.what());
+    fail_batch(batch, failed_alone, std::current_exception(), e.what());
   } catch (const std::exception& e) {
     try {
       db.rollback();
     } catch (...) {
     }
-    fail_batch(batch, completed_jobs, std::current_exception(), e.what());
+    fail_batch(batch, failed_alone, std::current_exception(), e.what());
   }
   return true;
 }
@@ -171,14 +174,16 @@ void StorageRunner::fail_job(Database& db, StorageJob& job, std::vector<std::fun
   if (job.fail) job.fail(std::current_exception());
 }
 
-// The commit (or BEGIN) failed: nothing in this batch is durable, so every
-// job that had succeeded is told it failed.
-void StorageRunner::fail_batch(std::vector<StorageJob>& batch, const std::vector<std::size_t>& completed_jobs,
+// The commit (or BEGIN, or the connection) failed: nothing in this batch
+// is durable, so every job not already told of its own failure is told now
+// (a database that went away fails BEGIN, before any job ran: those jobs'
+// callers must hear of it too).
+void StorageRunner::fail_batch(std::vector<StorageJob>& batch, const std::vector<bool>& failed_alone,
                                std::exception_ptr error, const char* what) {
   healthy_.store(false, std::memory_order_relaxed);
   spdlog::error("storage commit failed: {}", what);
-  for (std::size_t i : completed_jobs) {
-    if (batch[i].fail) batch[i].fail(error);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!failed_alone[i] && batch[i].fail) batch[i].fail(error);
   }
 }
 

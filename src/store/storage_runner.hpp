@@ -86,7 +86,7 @@ class StorageRunner {
                  std::vector<std::size_t>& completed_jobs, bool may_retry);
   void fail_job(Database& db, StorageJob& job, std::vector<std::function<void()>>& completions,
                 std::vector<std::size_t>& completed_jobs, std::size_t i);
-  void fail_batch(std::vector<StorageJob>& batch, const std::vector<std::size_t>& completed_jobs,
+  void fail_batch(std::vector<StorageJob>& batch, const std::vector<bool>& failed_alone,
                   std::exception_ptr error, const char* what);
   void reader_loop(std::unique_ptr<Database> db);
   void maintenance_loop(std::unique_ptr<Database> db);

@@ -180,8 +180,9 @@ class PostgresServer:
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
         data = os.path.join(self.directory, "data")
-        self._run(f"{self.BIN}/initdb", "-D", data, "-U", "herald", "--auth=trust", "-E", "UTF8",
-                  "--no-sync", "-N")
+        if not os.path.exists(data):  # a restart keeps the cluster
+            self._run(f"{self.BIN}/initdb", "-D", data, "-U", "herald", "--auth=trust", "-E", "UTF8",
+                      "--no-sync", "-N")
         self._run(f"{self.BIN}/pg_ctl", "-D", data, "-l", os.path.join(self.directory, "log"), "-w", "-s",
                   "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off "
                         f"-c max_connections=300", "start")

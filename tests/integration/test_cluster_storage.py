@@ -167,3 +167,53 @@ def test_three_thousand_chats_sent_at_once_are_acked_and_delivered_in_order(
         await bob.close()
 
     run(body(), timeout=120)
+
+
+def test_postgres_stopped_and_restarted_mid_traffic(herald_factory, redis_server, shared_database, _postgres):
+    """PostgreSQL away: a chat is refused with MESSAGE_PROCESSING_ERROR (never
+    acked unstored), /ready answers 503; back: service resumes by itself,
+    and every chat that was acked is stored, on every node."""
+    a, b = cluster(herald_factory, redis_server, shared_database, 2)
+    pg = _postgres.get()
+
+    async def body():
+        alice = await open_ws(a, 1)
+        bob = await open_ws(b, 2)
+        assert await send_chats(alice, 2, 2, "before") == [1, 2]
+        pg.stop()
+        try:
+            await send(alice, {"type": "message", "to_user_id": 2, "message": "lost", "client_msg_id": "down-1"})
+            while True:
+                msg = await recv_json(alice, 15)
+                assert msg["type"] != "ack", msg  # nothing acked that is not stored
+                if msg["type"] == "error":
+                    assert msg["error_code"] == "MESSAGE_PROCESSING_ERROR" and msg["ref"] == "down-1"
+                    break
+            r = requests.get(a.base + "/ready", timeout=5)
+            assert r.status_code == 503 and "storage" in r.text
+        finally:
+            pg.start()
+        # Back: the next chats are stored and acked (the connections to the
+        # database are made again on their next use).
+        deadline = time.monotonic() + 20
+        acked = None
+        i = 0
+        while acked is None and time.monotonic() < deadline:
+            i += 1
+            await send(alice, {"type": "message", "to_user_id": 2, "message": f"after-{i}",
+                               "client_msg_id": f"after-{i}"})
+            msg = await recv_json(alice, 15)
+            if msg["type"] == "ack":
+                acked = msg["data"]["seq"]
+            else:
+                assert msg["type"] == "error", msg
+                await asyncio.sleep(0.5)
+        assert acked == 3  # the refused chats took no seq
+        for srv in (a, b):
+            page = srv.get("/api/v1/messages/2", srv.token(1)).json()
+            assert [m["message"] for m in page["items"]] == [f"after-{i}", "before-1", "before-0"], page
+        assert requests.get(a.base + "/ready", timeout=5).status_code == 200
+        await alice.close()
+        await bob.close()
+
+    run(body(), timeout=90)

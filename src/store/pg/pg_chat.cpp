@@ -13,6 +13,13 @@
 // insert_chat is a write: like every locking write of PgDatabase it runs
 // in the caller's transaction (the StorageRunner's job), which makes its
 // statements one atomic change.
+//
+// A chat's body and client_msg_id are free text, stored escaped
+// (pg_text.hpp) so that a NUL byte in them is kept: they go to
+// herald_insert_chat already escaped, which then compares and stores the
+// escaped client_msg_id (a bijection, so a repeat still matches), and
+// every body read here is unescaped, as are the notification fields the
+// mailbox replays.
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -20,6 +27,7 @@
 #include <variant>
 
 #include "store/pg/pg_database.hpp"
+#include "store/pg/pg_text.hpp"
 
 namespace herald::store::pg {
 
@@ -28,30 +36,15 @@ namespace {
 constexpr std::int64_t kMailboxChat = 1;          // mailbox.kind: ref_id is a messages.id
 constexpr std::int64_t kMailboxNotification = 2;  // mailbox.kind: ref_id is a notifications.id
 
-Param optional_text(const std::optional<std::string>& value) {
-  return value ? Param(*value) : Param(std::nullopt);
+// Free text as stored (pg_text.hpp); NULL stays NULL.
+Param stored_text(const std::optional<std::string>& value) {
+  return value ? Param(to_pg_text(*value)) : Param(std::nullopt);
 }
 
 // `limit` rows and one more, which tells whether more remain.
 std::int64_t one_more(std::size_t limit) {
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max() - 1);
   return static_cast<std::int64_t>(std::min(limit, kMax)) + 1;
-}
-
-// ---- insert_chat's steps ----
-
-// PostgreSQL's text cannot hold a NUL byte, and libpq sends text
-// parameters as C strings, so one would cut the value short: a body stored
-// shorter than sent, or a client_msg_id that matches another message's.
-// SQLite stores such text whole; here the job fails instead (a
-// StorageError: the sender gets an error, nothing is stored), as
-// pg_social.cpp does for its texts.
-void check_storable(const ChatInsert& chat) {
-  const bool nul_in_text = chat.text.find('\0') != std::string::npos;
-  const bool nul_in_key = chat.client_msg_id && chat.client_msg_id->find('\0') != std::string::npos;
-  if (nul_in_text || nul_in_key) {
-    throw StorageError("postgres: text with a NUL byte cannot be stored");
-  }
 }
 
 // ---- read_mailbox's rows ----
@@ -64,17 +57,18 @@ MailboxEvent event_of(const PgResult& r, int row) {
     if (r.is_null(row, 2)) throw StorageError("mailbox entry without its message");
     return MailboxEvent{seq,
                         MailboxChat{MessageId{r.integer(row, 2)}, UserId{r.integer(row, 3)},
-                                    UserId{r.integer(row, 4)}, r.text(row, 5), r.integer(row, 6)}};
+                                    UserId{r.integer(row, 4)}, from_pg_text(r.text(row, 5)),
+                                    r.integer(row, 6)}};
   }
   if (kind == kMailboxNotification) {
     if (r.is_null(row, 7)) throw StorageError("mailbox entry without its notification");
     MailboxNotification n;
     n.id = r.integer(row, 7);
-    n.type = r.text(row, 8);
-    n.title = r.text(row, 9);
-    n.message = r.text(row, 10);
-    n.data_json = r.text(row, 11);
-    if (!r.is_null(row, 12)) n.link = r.text(row, 12);
+    n.type = from_pg_text(r.text(row, 8));
+    n.title = from_pg_text(r.text(row, 9));
+    n.message = from_pg_text(r.text(row, 10));
+    n.data_json = from_pg_text(r.text(row, 11));
+    if (!r.is_null(row, 12)) n.link = from_pg_text(r.text(row, 12));
     n.read = r.text(row, 13) == "t";
     n.created_at_ms = r.integer(row, 14);
     return MailboxEvent{seq, std::move(n)};
@@ -95,7 +89,7 @@ HistoryMessage history_message(const PgResult& r, int row, int column, UserId re
   h.id = MessageId{r.integer(row, column)};
   h.from = UserId{r.integer(row, column + 1)};
   h.to = UserId{r.integer(row, column + 2)};
-  h.text = r.text(row, column + 3);
+  h.text = from_pg_text(r.text(row, column + 3));
   h.created_at_ms = r.integer(row, column + 4);
   h.seq = Seq{h.from == reader ? r.integer(row, column + 5) : r.integer(row, column + 6)};
   return h;
@@ -126,10 +120,9 @@ HistoryMessage history_message(const PgResult& r, int row, int column, UserId re
 // row received once, as SQLite's fold counts it). A repeat committed on
 // another node while this one waited for a lock gives the seqs back.
 ChatInsertResult PgDatabase::insert_chat(const ChatInsert& chat) {
-  check_storable(chat);
   auto r = db_.exec("SELECT id, sender_seq, recipient_seq, created_at, duplicate"
                     " FROM herald_insert_chat($1, $2, $3, $4, $5)",
-                    {raw(chat.from), raw(chat.to), chat.text, optional_text(chat.client_msg_id),
+                    {raw(chat.from), raw(chat.to), to_pg_text(chat.text), stored_text(chat.client_msg_id),
                      chat.created_at_ms});
   if (r.rows() == 0) throw StorageError("insert_chat: a repeated client_msg_id without its first message");
   return ChatInsertResult{MessageId{r.integer(0, 0)}, Seq{r.integer(0, 1)}, Seq{r.integer(0, 2)},

@@ -129,6 +129,21 @@ PgResult PgConnection::exec(std::string_view sql, const std::vector<Param>& para
   // transaction: the server rolled that back with the connection, and the
   // caller learns of it from the statement that fails next.
   if (!connected()) connect();
+  // Outside a transaction, a statement that finds the connection lost (the
+  // server restarted since the last call) is run again once on a new one:
+  // nothing was half done. Inside one, the transaction died with the
+  // connection, and the caller hears of it.
+  const bool idle = PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  try {
+    return run_prepared(sql, params);
+  } catch (const StorageError&) {
+    if (!idle || PQstatus(conn_) == CONNECTION_OK) throw;
+  }
+  connect();
+  return run_prepared(sql, params);
+}
+
+PgResult PgConnection::run_prepared(std::string_view sql, const std::vector<Param>& params) {
   Wire wire(params);
   const std::string& name = prepared(sql, static_cast<int>(params.size()));
   pg_result* raw = PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), wire.values.data(),

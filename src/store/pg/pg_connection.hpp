@@ -4,8 +4,8 @@
 // parameters passed apart from the SQL text (PQexecParams), so user input
 // never becomes SQL, as with SQLite's Statement. Text format both ways,
 // except bytea, which travels as binary. Any failure, a lost connection
-// included, is a StorageError; the next call after a lost connection
-// reconnects once before it fails again.
+// included, is a StorageError; a statement outside a transaction that finds
+// the connection lost is run again once on a new connection.
 //
 // Not thread-safe: one connection per thread, as SqliteDatabase.
 #include <cstdint>
@@ -70,6 +70,7 @@ class PgConnection {
   // The result, or a StorageError with the server's message.
   PgResult checked(pg_result* raw);
   const std::string& prepared(std::string_view sql, int params);
+  PgResult run_prepared(std::string_view sql, const std::vector<Param>& params);
 
   std::string url_;
   pg_conn* conn_ = nullptr;

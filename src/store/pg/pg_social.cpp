@@ -11,14 +11,16 @@
 //
 // Every value travels as a parameter. Lists of integers go as one
 // PostgreSQL array literal built from the numbers alone (nothing to
-// escape); names are looked up one at a time.
+// escape); names are looked up one at a time. Free text (post and comment
+// contents, every notification field) is stored escaped and read back
+// unescaped (pg_text.hpp), so a NUL byte in it is kept as SQLite keeps it.
 #include <algorithm>
-#include <initializer_list>
 #include <limits>
 #include <map>
 #include <string_view>
 
 #include "store/pg/pg_database.hpp"
+#include "store/pg/pg_text.hpp"
 
 namespace herald::store::pg {
 
@@ -40,24 +42,10 @@ Param sql_limit(const PageRequest& page) {
   return page.limit;
 }
 
-// PostgreSQL's text cannot hold a NUL byte, and libpq sends text
-// parameters as C strings: one would silently cut the value short. A loud
-// StorageError (the job fails, the caller answers an error) beats storing
-// a different text than was given.
-const std::string& storable(const std::string& text) {
-  if (text.find('\0') != std::string::npos) throw StorageError("postgres: text with a NUL byte cannot be stored");
-  return text;
-}
-Param storable(const std::optional<std::string>& text) {
+// Free text as stored (pg_text.hpp); NULL stays NULL.
+Param stored_text(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
-  return storable(*text);
-}
-
-void check_storable(const NotificationContent& content) {
-  for (const std::string* text : {&content.type, &content.title, &content.message, &content.data_json}) {
-    storable(*text);
-  }
-  storable(content.link);
+  return to_pg_text(*text);
 }
 
 bool flag(const PgResult& r, int row, int column) { return r.text(row, column) == "t"; }
@@ -83,11 +71,11 @@ NotificationRecord read_notification(const PgResult& r, int row) {
   n.id = NotificationId{r.integer(row, 0)};
   n.user = UserId{r.integer(row, 1)};
   n.seq = Seq{r.integer(row, 2)};
-  n.content.type = r.text(row, 3);
-  n.content.title = r.text(row, 4);
-  n.content.message = r.text(row, 5);
-  n.content.data_json = r.text(row, 6);
-  if (!r.is_null(row, 7)) n.content.link = r.text(row, 7);
+  n.content.type = from_pg_text(r.text(row, 3));
+  n.content.title = from_pg_text(r.text(row, 4));
+  n.content.message = from_pg_text(r.text(row, 5));
+  n.content.data_json = from_pg_text(r.text(row, 6));
+  if (!r.is_null(row, 7)) n.content.link = from_pg_text(r.text(row, 7));
   n.read = flag(r, row, 8);
   n.created_at_ms = r.integer(row, 9);
   return n;
@@ -111,7 +99,7 @@ CommentRecord read_comment(const PgResult& r, int row) {
   c.post = PostId{r.integer(row, 1)};
   c.author = UserId{r.integer(row, 2)};
   if (!r.is_null(row, 3)) c.parent = CommentId{r.integer(row, 3)};
-  c.content = r.text(row, 4);
+  c.content = from_pg_text(r.text(row, 4));
   c.created_at_ms = r.integer(row, 5);
   return c;
 }
@@ -135,7 +123,6 @@ std::vector<NotificationRecord> PgDatabase::insert_notifications(const std::vect
                                                                  std::int64_t now_ms) {
   std::vector<NotificationRecord> out;
   if (users.empty()) return out;
-  check_storable(content);
 
   // Seqs: the recipients' mailbox_heads rows stay locked to the commit,
   // taken in ascending user id order (std::map's) whatever order `users`
@@ -181,9 +168,9 @@ std::vector<NotificationRecord> PgDatabase::insert_notifications(const std::vect
       "       SELECT id, user_id, seq, $4::text, $5::text, $6::text, $7::text, $8::text, $9::bigint FROM r)"
       " INSERT INTO mailbox (user_id, seq, kind, ref_id, created_at)"
       " SELECT user_id, seq, $10::smallint, id, $9::bigint FROM r",
-      {bigint_array(id_list), bigint_array(user_list), bigint_array(seq_list), content.type, content.title,
-       content.message, content.data_json, content.link ? Param(*content.link) : Param(std::nullopt), now_ms,
-       kMailboxNotification});
+      {bigint_array(id_list), bigint_array(user_list), bigint_array(seq_list), to_pg_text(content.type),
+       to_pg_text(content.title), to_pg_text(content.message), to_pg_text(content.data_json),
+       stored_text(content.link), now_ms, kMailboxNotification});
   return out;
 }
 
@@ -274,7 +261,7 @@ std::vector<FollowEntry> PgDatabase::list_following(UserId user, const PageReque
 
 PostRecord PgDatabase::create_post(UserId author, const std::string& content, std::int64_t now_ms) {
   auto r = db_.exec("INSERT INTO posts (author_id, content, created_at) VALUES ($1, $2, $3) RETURNING id",
-                    {raw(author), storable(content), now_ms});
+                    {raw(author), to_pg_text(content), now_ms});
   return PostRecord{PostId{r.integer(0, 0)}, author, content, now_ms, 0, 0};
 }
 
@@ -288,7 +275,7 @@ std::optional<PostRecord> PgDatabase::get_post(PostId id) {
       " FROM posts WHERE id = $1",
       {raw(id)});
   if (r.rows() == 0) return std::nullopt;
-  return PostRecord{PostId{r.integer(0, 0)}, UserId{r.integer(0, 1)}, r.text(0, 2),
+  return PostRecord{PostId{r.integer(0, 0)}, UserId{r.integer(0, 1)}, from_pg_text(r.text(0, 2)),
                     r.integer(0, 3),         r.integer(0, 4),         r.integer(0, 5)};
 }
 
@@ -310,7 +297,7 @@ CommentRecord PgDatabase::add_comment(PostId post, UserId author, std::optional<
   auto r = db_.exec(
       "INSERT INTO comments (post_id, author_id, parent_id, content, created_at) VALUES ($1, $2, $3, $4, $5)"
       " RETURNING id",
-      {raw(post), raw(author), parent_id, storable(content), now_ms});
+      {raw(post), raw(author), parent_id, to_pg_text(content), now_ms});
   return CommentRecord{CommentId{r.integer(0, 0)}, post, author, parent, content, now_ms};
 }
 
@@ -330,7 +317,8 @@ std::vector<CommentRecord> PgDatabase::list_comments(PostId post, const PageRequ
 }
 
 // One lookup per name by the unique index, in the order given, as SQLite's:
-// a text holds few mentions (the rules cap them). A name with a NUL byte
+// a text holds few mentions (the rules cap them). Names are identifiers,
+// compared as they are (not escaped, pg_text.hpp): a name with a NUL byte
 // names no account (none can be stored), and sent as a C string it would
 // be cut short into another name, so it is not looked up.
 std::vector<std::pair<UserId, std::string>> PgDatabase::find_registered(const std::vector<std::string>& names_lc) {

@@ -744,22 +744,65 @@ TEST_F(PgChatTest, QuotesAndUnicodeRoundTrip) {
       key);
 }
 
-// PostgreSQL's text has no NUL byte: a chat with one fails loudly (SQLite
-// would store it) rather than being stored cut short, or its client_msg_id
-// matching another message's; nothing is stored or taken.
-TEST_F(PgChatTest, TextWithANulByteIsRefusedNotCutShort) {
+// PostgreSQL's text has no NUL byte; the body and client_msg_id are stored
+// escaped (pg_text.hpp), so text with NUL and 0x01 bytes, anywhere and
+// together, comes back byte for byte from every read, as SQLite's does. A
+// client_msg_id is still found again on a repeat, and keys that differ only
+// in those bytes (or one cut short at its NUL) stay different keys.
+TEST_F(PgChatTest, TextWithNulAndSohBytesRoundTripsExactly) {
   PgDatabase db(url_);
-  auto first = chat(db, 1, 2, "a", "k", 1);
-  const std::string with_nul("a\0b", 3);
-  EXPECT_THROW(chat(db, 1, 2, with_nul, std::nullopt, 2), StorageError);
-  db.rollback();
-  EXPECT_THROW(chat(db, 1, 2, "x", std::string("k\0other", 7), 3), StorageError);
-  db.rollback();
-  EXPECT_EQ(raw(db.last_seq(UserId{1})), 1);
-  auto next = chat(db, 1, 2, "b", "k2", 4);
-  EXPECT_FALSE(next.duplicate);
-  EXPECT_EQ(raw(next.sender_seq), 2);
-  EXPECT_EQ(raw(chat(db, 1, 2, "a", "k", 5).id), raw(first.id));
+  using namespace std::string_literals;
+  const std::vector<std::string> bodies{
+      "a\0b"s,           "\0"s,     "\x01"s,    "\0\0\x01\x01"s, "\0starts"s,  "ends\0"s,
+      "\x01starts"s,      "ends\x01"s, "\x01" "0"s, "\x01\x01" "0\0"s, "\0\x01 both \x01\0"s};
+  std::vector<MessageId> ids;
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    auto r = chat(db, 1, 2, bodies[i], "key\0"s + std::to_string(i) + "\x01",
+                  static_cast<std::int64_t>(i + 1));
+    EXPECT_FALSE(r.duplicate);
+    ids.push_back(r.id);
+  }
+  auto page = db.read_mailbox(UserId{2}, Seq{0}, everything());
+  ASSERT_EQ(page.events.size(), bodies.size());
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    EXPECT_EQ(std::get<MailboxChat>(page.events[i].body).text, bodies[i]) << i;
+  }
+  auto history = db.read_conversation(UserId{1}, UserId{2}, kNewest, 100);
+  ASSERT_EQ(history.messages.size(), bodies.size());
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    EXPECT_EQ(history.messages[bodies.size() - 1 - i].text, bodies[i]) << i;
+  }
+  EXPECT_EQ(db.list_conversations(UserId{2}, kNewest, 10).conversations.front().last.text,
+            bodies.back());
+
+  // Keys with NUL and 0x01 bytes, at either end too.
+  const std::vector<std::string> keys{"\0"s,      "\x01"s,         "\x01" "0"s, "\x01\x01"s,
+                                      "k\0other"s, "\0k\x01" "0\0"s, "k\x01"s};
+  std::vector<ChatInsertResult> firsts;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto r = chat(db, 1, 2, "m" + std::to_string(i), keys[i], 100);
+    EXPECT_FALSE(r.duplicate) << i;  // none matches another key
+    firsts.push_back(r);
+  }
+  // "k" and "k\0" are new keys: not "k\0other" cut short.
+  EXPECT_FALSE(chat(db, 1, 2, "plain", "k"s, 101).duplicate);
+  EXPECT_FALSE(chat(db, 1, 2, "plain", "k\0"s, 101).duplicate);
+  const std::int64_t seq_before = raw(db.last_seq(UserId{1}));
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto again = chat(db, 1, 2, "again", keys[i], 200);
+    EXPECT_TRUE(again.duplicate) << i;
+    EXPECT_EQ(raw(again.id), raw(firsts[i].id)) << i;
+    EXPECT_EQ(raw(again.sender_seq), raw(firsts[i].sender_seq)) << i;
+  }
+  EXPECT_EQ(raw(db.last_seq(UserId{1})), seq_before);  // repeats take no seq
+  // The same key from another sender is its own.
+  EXPECT_FALSE(chat(db, 2, 1, "other sender", keys[0], 300).duplicate);
+
+  // Stored escaped, as pg_text.hpp spells it.
+  PgConnection check(url_);
+  auto stored = check.exec("SELECT body, client_msg_id FROM messages WHERE id = $1", {raw(ids[0])});
+  EXPECT_EQ(stored.text(0, 0), "a\x01" "0b"s);
+  EXPECT_EQ(stored.text(0, 1), "key\x01" "00\x01\x01"s);
 }
 
 // A chat to oneself (the chat flow refuses one; storage still answers as

@@ -513,23 +513,81 @@ TEST_F(PgSocialTest, NotificationTextRoundTrips) {
   EXPECT_EQ(listed[0].content.link, std::nullopt);
 }
 
-// PostgreSQL's text holds no NUL byte: such a text is refused (the job
-// fails) rather than stored cut short. SQLite stores it as given.
-TEST_F(PgSocialTest, TextWithANulByteIsRefusedNotCutShort) {
+// PostgreSQL's text holds no NUL byte; post and comment contents and the
+// notification fields are stored escaped (pg_text.hpp), so text with NUL
+// and 0x01 bytes, anywhere and together, comes back byte for byte from
+// every read, as SQLite's does.
+TEST_F(PgSocialTest, TextWithNulAndSohBytesRoundTripsExactly) {
   PgDatabase& db = *db_;
-  const std::string nul = std::string("before") + '\0' + "after";
-  auto refused = [&](auto write) {
-    db.begin();
-    EXPECT_THROW(write(), StorageError);
-    db.rollback();
-  };
-  refused([&] { db.create_post(UserId{1}, nul, 1); });
-  auto post = job(db, [&] { return db.create_post(UserId{1}, "fine", 1); });
-  refused([&] { db.add_comment(post.id, UserId{1}, std::nullopt, nul, 2); });
-  refused([&] { db.insert_notifications({UserId{1}}, content(nul), 3); });
-  EXPECT_EQ(db.get_post(post.id)->comments_count, 0);
-  EXPECT_TRUE(db.list_notifications(UserId{1}, {10, std::nullopt}, false).empty());
-  EXPECT_EQ(job(db, [&] { return db.insert_notifications({UserId{1}}, content("ok"), 4); })[0].seq, Seq{1});
+  using namespace std::string_literals;
+  const std::vector<std::string> texts{
+      "before\0after"s, "\0"s,        "\x01"s,         "\0starts"s, "ends\0"s,
+      "\x01starts"s,    "ends\x01"s,  "\x01" "0"s,     "\x01\x01"s, "\0\x01 both \x01" "0\0"s};
+  std::int64_t at = 1;
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(::testing::PrintToString(text));
+    auto post = job(db, [&] { return db.create_post(UserId{1}, text, at++); });
+    EXPECT_EQ(post.content, text);
+    EXPECT_EQ(db.get_post(post.id)->content, text);
+    auto comment = job(db, [&] { return db.add_comment(post.id, UserId{2}, std::nullopt, text, at++); });
+    auto reply = job(db, [&] { return db.add_comment(post.id, UserId{1}, comment.id, "re:" + text, at++); });
+    EXPECT_EQ(comment.content, text);
+    EXPECT_EQ(db.get_comment(comment.id)->content, text);
+    auto comments = db.list_comments(post.id, {10, std::nullopt});
+    ASSERT_EQ(comments.size(), 2u);
+    EXPECT_EQ(comments[0].id, reply.id);
+    EXPECT_EQ(comments[0].content, "re:" + text);
+    EXPECT_EQ(comments[1].content, text);
+    EXPECT_EQ(db.get_post(post.id)->comments_count, 2);
+  }
+
+  // Every notification field, the optional link too.
+  std::vector<NotificationContent> contents;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    const std::string& t = texts[i];
+    contents.push_back({"type" + t, t, t + "message", R"({"k":")" + t + R"("})",
+                        std::optional<std::string>("/link" + t)});
+  }
+  contents.push_back({"\0"s, "\x01"s, ""s, "\x01" "0"s, std::nullopt});
+  const UserId bob{7};
+  for (const NotificationContent& c : contents) {
+    auto rows = job(db, [&] { return db.insert_notifications({bob}, c, at++); });
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].content.title, c.title);
+  }
+  auto listed = db.list_notifications(bob, {100, std::nullopt}, false);
+  ASSERT_EQ(listed.size(), contents.size());
+  MailboxRetention everything;
+  everything.max_events = 1'000'000;
+  auto page = db.read_mailbox(bob, Seq{0}, everything);
+  ASSERT_EQ(page.events.size(), contents.size());
+  for (std::size_t i = 0; i < contents.size(); ++i) {
+    SCOPED_TRACE(i);
+    const NotificationContent& want = contents[i];
+    const NotificationContent& got = listed[contents.size() - 1 - i].content;  // newest first
+    EXPECT_EQ(got.type, want.type);
+    EXPECT_EQ(got.title, want.title);
+    EXPECT_EQ(got.message, want.message);
+    EXPECT_EQ(got.data_json, want.data_json);
+    EXPECT_EQ(got.link, want.link);
+    const auto* note = std::get_if<MailboxNotification>(&page.events[i].body);
+    ASSERT_NE(note, nullptr);
+    EXPECT_EQ(note->type, want.type);
+    EXPECT_EQ(note->title, want.title);
+    EXPECT_EQ(note->message, want.message);
+    EXPECT_EQ(note->data_json, want.data_json);
+    EXPECT_EQ(note->link, want.link);
+  }
+
+  // Stored escaped, as pg_text.hpp spells it; plain text as it is.
+  PgConnection check(url_);
+  auto posts = check.exec("SELECT content FROM posts ORDER BY id");
+  ASSERT_EQ(posts.rows(), static_cast<int>(texts.size()));
+  EXPECT_EQ(posts.text(0, 0), "before\x01" "0after"s);
+  EXPECT_EQ(posts.text(2, 0), "\x01\x01"s);
+  EXPECT_EQ(check.exec("SELECT title FROM notifications WHERE title = 'ends\x01\x01'").rows(), 1);
+  EXPECT_EQ(job(db, [&] { return db.create_post(UserId{1}, "plain", at++); }).content, "plain");
+  EXPECT_EQ(check.exec("SELECT 1 FROM posts WHERE content = 'plain'").rows(), 1);
 }
 
 TEST_F(PgSocialTest, RegisteredNamesAreFoundCaseInsensitively) {
