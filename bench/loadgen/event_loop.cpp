@@ -45,10 +45,11 @@ EventLoop::~EventLoop() {
   if (epfd_ >= 0) ::close(epfd_);
 }
 
-std::uint32_t EventLoop::add(std::uint64_t user_id, std::string token) {
+std::uint32_t EventLoop::add(std::uint64_t user_id, std::string token, int port) {
   auto index = static_cast<std::uint32_t>(conns_.size());
   Conn& c = conns_.emplace_back();
   c.index = index;
+  c.port = port ? port : target_.port;
   c.user_id = user_id;
   c.token = std::move(token);
   c.t_start_ns = now_ns();
@@ -72,7 +73,7 @@ std::uint32_t EventLoop::add(std::uint64_t user_id, std::string token) {
   }
   sockaddr_in dst{};
   dst.sin_family = AF_INET;
-  dst.sin_port = htons(static_cast<std::uint16_t>(target_.port));
+  dst.sin_port = htons(static_cast<std::uint16_t>(c.port));
   inet_pton(AF_INET, target_.host.c_str(), &dst.sin_addr);
   int rc = connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
   if (rc != 0 && errno != EINPROGRESS) {
@@ -222,7 +223,7 @@ void EventLoop::send_upgrade(Conn& c) {
   // A fixed key: the loader does not check Sec-WebSocket-Accept (loopback,
   // servers under test), so hashing per connection would only add cost.
   c.out += "GET " + target_.path + "?token=" + c.token + " HTTP/1.1\r\nHost: " + target_.host + ":" +
-           std::to_string(target_.port) +
+           std::to_string(c.port) +
            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
            "Sec-WebSocket-Version: 13\r\n\r\n";
   std::string().swap(c.token);

@@ -41,6 +41,7 @@ struct Conn {
   std::int64_t t_upgrade_ns = 0;  // 101 received
   std::int64_t t_welcome_ns = 0;  // `connected` received
   int close_code = 0;             // server's close code; 1006 without one
+  int port = 0;                   // the server port it connected to
   std::string token;              // freed once the upgrade is sent
   std::string in;                 // bytes not yet parsed
   std::string out;                // bytes not yet written
@@ -74,7 +75,8 @@ class EventLoop {
   EventLoop& operator=(const EventLoop&) = delete;
 
   // Starts a connection for `user_id` with `token`; returns its index.
-  std::uint32_t add(std::uint64_t user_id, std::string token);
+  // `port`: 0 = the target's; another node's port for a cross-node chat.
+  std::uint32_t add(std::uint64_t user_id, std::string token, int port = 0);
   Conn& conn(std::uint32_t index) { return conns_[index]; }
   std::size_t size() const { return conns_.size(); }
 

@@ -28,6 +28,7 @@ std::string usage() {
   --timeout S            limit for setup phases (60)
   --quiet S              storm: stop after S seconds with no new status (3)
   --message-bytes B      chat text length (32)
+  --receiver-port P      chat: receivers on this port (another cluster node), senders on --port
   --random-msg-ids       chat: each client_msg_id starts with 32 random hex digits (a UUIDv4's worth),
                          as many clients send, instead of the send time (ids that grow)
   --audience followers|all   fanout: followers = listeners subscribe to presence:<publisher>
@@ -71,6 +72,7 @@ std::expected<Options, std::string> parse_options(int argc, char** argv) {
     if (flag == "--scenario") o.scenario = v;
     else if (flag == "--host") o.target.host = v;
     else if (flag == "--port") ok = parse_num(v, o.target.port);
+    else if (flag == "--receiver-port") ok = parse_num(v, o.receiver_port);
     else if (flag == "--path") o.target.path = v;
     else if (flag == "--sources") ok = parse_num(v, o.target.source_addresses);
     else if (flag == "--secret") o.secret = v;

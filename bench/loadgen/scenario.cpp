@@ -34,7 +34,8 @@ void Scenario::on_closed(Conn& c, std::string_view reason) {
   on_client_closed(c, reason);
 }
 
-std::vector<std::uint32_t> Scenario::open_clients(const std::vector<std::uint64_t>& user_ids, double timeout_s) {
+std::vector<std::uint32_t> Scenario::open_clients(const std::vector<std::uint64_t>& user_ids, double timeout_s,
+                                                  const std::function<int(std::size_t)>& port_of) {
   std::vector<std::uint32_t> indices;
   indices.reserve(user_ids.size());
   const std::int64_t start = now_ns();
@@ -44,7 +45,7 @@ std::vector<std::uint32_t> Scenario::open_clients(const std::vector<std::uint64_
     while (next < user_ids.size()) {
       if (opt_.concurrency > 0 && loop_.pending() >= opt_.concurrency) break;
       if (opt_.connect_rate > 0 && static_cast<double>(next) >= opt_.connect_rate * elapsed) break;
-      indices.push_back(loop_.add(user_ids[next], minter_.mint(user_ids[next])));
+      indices.push_back(loop_.add(user_ids[next], minter_.mint(user_ids[next]), port_of ? port_of(next) : 0));
       ++next;
     }
   };

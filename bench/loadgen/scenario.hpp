@@ -40,7 +40,9 @@ class Scenario : public Handler {
   // Opens one client per user id, at --connect-rate and --concurrency, and
   // runs the loop until each has its `connected` or has failed, or timeout.
   // Returns the loop indices in the order of `user_ids`.
-  std::vector<std::uint32_t> open_clients(const std::vector<std::uint64_t>& user_ids, double timeout_s);
+  // `port_of(i)`: the port of the i-th client (0: --port).
+  std::vector<std::uint32_t> open_clients(const std::vector<std::uint64_t>& user_ids, double timeout_s,
+                                          const std::function<int(std::size_t)>& port_of = {});
   // Runs the loop until done() or `seconds` elapse; tick() after each turn.
   void run_for(double seconds, const std::function<bool()>& done = {}, const std::function<void()>& tick = {},
                int poll_ms = 5);

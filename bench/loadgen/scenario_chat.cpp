@@ -32,7 +32,11 @@ class ChatScenario final : public Scenario {
       ids.push_back(opt_.user_base + 2 * p + 1);  // receiver first: it must exist
       ids.push_back(opt_.user_base + 2 * p);
     }
-    auto indices = open_clients(ids, opt_.timeout_s);
+    r.param("receiver_port", static_cast<std::int64_t>(opt_.receiver_port));
+    // Receivers (even positions) on --receiver-port when given: each chat
+    // then crosses from one cluster node to another.
+    auto indices = open_clients(ids, opt_.timeout_s,
+                                [this](std::size_t i) { return i % 2 == 0 ? opt_.receiver_port : 0; });
     pairs_.resize(opt_.pairs);
     role_.assign(loop_.size(), Role{});
     std::uint64_t ready = 0;

@@ -10,9 +10,10 @@
 // two indexes serve exactly these orders.
 #include "api/actor.hpp"
 #include "api/context.hpp"
-#include "realtime/follow_graph.hpp"
 #include "api/notification_publish.hpp"
 #include "api/paging.hpp"
+#include "cluster/broker.hpp"
+#include "realtime/follow_graph.hpp"
 #include "protocol/json_writer.hpp"
 #include "realtime/user_directory.hpp"
 #include "store/async.hpp"
@@ -49,6 +50,7 @@ asio::awaitable<Response> follow(ApiContext& ctx, Request& r) {
   // before the 204 (the follower's next presence event reaches them).
   auto committed = [&ctx, follower = actor.id, target](const FollowResult& result) {
     if (ctx.follows) ctx.follows->follow(follower, target);
+    ctx.broker->publish_follow(follower, target, true);  // the other nodes' graphs
     publish_stored(*ctx.broker, ctx.directory, result.stored);
   };
   co_await store::write(ctx.storage, std::move(job), std::move(committed));
@@ -63,6 +65,7 @@ asio::awaitable<Response> unfollow(ApiContext& ctx, Request& r) {
   auto job = [follower = claims->user_id, target](store::Database& db) { return db.unfollow(follower, target); };
   auto committed = [&ctx, follower = claims->user_id, target](const auto&) {
     if (ctx.follows) ctx.follows->unfollow(follower, target);
+    ctx.broker->publish_follow(follower, target, false);
   };
   co_await store::write(ctx.storage, std::move(job), std::move(committed));
   co_return no_content();

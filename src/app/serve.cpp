@@ -214,6 +214,15 @@ int serve(const Settings& settings) {
     redis_broker = std::make_unique<cluster::RedisBroker>(delivery, *cluster::parse_redis_url(settings.redis_url),
                                                           cluster::random_node_id());
     delivery.set_interest(redis_broker.get());
+    // Follows stored on another node reach this node's graph (the
+    // `followers` audience, the social rules).
+    redis_broker->on_follow([&follows](UserId follower, UserId followee, bool following) {
+      if (following) {
+        follows.follow(follower, followee);
+      } else {
+        follows.unfollow(follower, followee);
+      }
+    });
     cluster_presence = std::make_unique<realtime::ClusterPresence>(
         *redis_broker, delivery, hub_options(settings).audience, &follows);
     cluster_presence->on_user([&directory](UserId user, const std::string& name) {

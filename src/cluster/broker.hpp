@@ -84,6 +84,13 @@ class Broker {
   virtual void publish(const Target& target, const SharedFrame& frame) = 0;
   // nullopt on a single node; true/false for a cluster broker's link.
   virtual std::optional<bool> up() const { return std::nullopt; }
+  // A follow edge stored (or removed) here: the other nodes' in-memory
+  // follow graphs (the `followers` audience) learn it. One node: nothing.
+  virtual void publish_follow(UserId follower, UserId followee, bool following) {
+    (void)follower;
+    (void)followee;
+    (void)following;
+  }
 };
 
 // What this node holds, told to a cluster broker so it subscribes to what

@@ -1,5 +1,6 @@
 #include "cluster/redis_broker.hpp"
 
+#include <cstdio>
 #include <random>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -52,6 +53,7 @@ void RedisBroker::start() {
       [this](std::string_view channel, std::string_view payload) { received(channel, payload); });
   loop_->link.subscribe(kAllChannel);
   if (on_presence_) loop_->link.subscribe(kPresenceChannel);
+  if (on_follow_) loop_->link.subscribe(kFollowsChannel);
   loop_->link.start();
   loop_->thread = std::thread([this] {
     pthread_setname_np(pthread_self(), "broker");
@@ -114,6 +116,10 @@ void RedisBroker::received(std::string_view channel, std::string_view payload) {
     on_presence_(payload);
     return;
   }
+  if (on_follow_ && channel == kFollowsChannel) {
+    received_follow(payload);
+    return;
+  }
   auto envelope = decode_envelope(payload);
   if (!envelope) {
     spdlog::warn("broker: dropped a malformed message on {}", channel);
@@ -123,6 +129,29 @@ void RedisBroker::received(std::string_view channel, std::string_view payload) {
   const Target& target = envelope->routed();
   if (target.mailbox_seq != 0 && on_remote_mailbox_) on_remote_mailbox_(target.user, target.mailbox_seq);
   local_.deliver(target, envelope->frame);
+}
+
+// "<origin node> <follower> <followee> <1|0>": text, our own format.
+void RedisBroker::publish_follow(UserId follower, UserId followee, bool following) {
+  std::string payload = std::to_string(node_) + " " + std::to_string(raw(follower)) + " " +
+                        std::to_string(raw(followee)) + (following ? " 1" : " 0");
+  asio::post(loop_->io, [this, payload = std::move(payload)]() mutable {
+    loop_->link.command({"PUBLISH", kFollowsChannel, std::move(payload)}, nullptr);
+  });
+}
+
+void RedisBroker::received_follow(std::string_view payload) {
+  unsigned long long origin = 0;
+  long long follower = 0, followee = 0;
+  int following = 0;
+  std::string text(payload);
+  if (std::sscanf(text.c_str(), "%llu %lld %lld %d", &origin, &follower, &followee, &following) != 4 ||
+      follower <= 0 || followee <= 0) {
+    spdlog::warn("broker: dropped a malformed follow message");
+    return;
+  }
+  if (origin == node_) return;  // applied here when it was stored
+  on_follow_(UserId{follower}, UserId{followee}, following != 0);
 }
 
 void RedisBroker::hold_user(UserId user, bool held) { hold(user_channel(user), held); }

@@ -54,6 +54,13 @@ class RedisBroker final : public Broker, public Interest {
   void stop();
 
   void publish(const Target& target, const SharedFrame& frame) override;
+  void publish_follow(UserId follower, UserId followee, bool following) override;
+  // Told of each follow edge another node stored or removed (on the broker
+  // thread). Set before start().
+  void on_follow(std::function<void(UserId follower, UserId followee, bool following)> apply) {
+    on_follow_ = std::move(apply);
+  }
+  static constexpr const char* kFollowsChannel = "herald:follows";
   std::optional<bool> up() const override { return up_.load(std::memory_order_relaxed); }
 
   void hold_user(UserId user, bool held) override;
@@ -88,6 +95,7 @@ class RedisBroker final : public Broker, public Interest {
   // unsubscribes at the last.
   void hold(std::string channel, bool held);
   void received(std::string_view channel, std::string_view payload);
+  void received_follow(std::string_view payload);
 
   LocalDelivery& local_;
   const NodeId node_;
@@ -95,6 +103,7 @@ class RedisBroker final : public Broker, public Interest {
   std::function<void(std::string_view)> on_presence_;
   std::function<void()> on_up_;
   bool forward_mailbox_ = false;
+  std::function<void(UserId, UserId, bool)> on_follow_;
   std::function<void(UserId, std::uint64_t)> on_remote_mailbox_;
   std::mutex holds_mutex_;
   std::unordered_map<std::string, int> holds_;  // channel -> holds on this node

@@ -217,3 +217,45 @@ def test_postgres_stopped_and_restarted_mid_traffic(herald_factory, redis_server
         await bob.close()
 
     run(body(), timeout=90)
+
+
+def test_a_follow_made_on_one_node_widens_the_followers_audience_on_every_node(
+        herald_factory, redis_server, shared_database):
+    """Presence audience `followers`: a user connected to node a follows
+    another through node b's REST API; node a's follow graph learns the
+    edge, so the followed user's status changes reach the follower there,
+    and an unfollow through node b stops them."""
+    a, b = [herald_factory("--presence-audience", "followers", "--max-connections-per-address", "0",
+                           "--redis-url", redis_server.url, "--database-url", shared_database) for _ in range(2)]
+
+    async def body():
+        fan = await open_ws(a, 11)
+        star = await open_ws(b, 12)
+        r = requests.post(b.base + "/api/v1/users/12/follow", timeout=5,
+                          headers={"Authorization": "Bearer " + b.token(11)})
+        assert r.status_code == 204, r.text
+        await asyncio.sleep(0.5)  # the edge crosses to node a through Redis
+        await send(star, {"type": "presence", "status": "away"})
+        got = None
+        deadline = time.monotonic() + 5
+        while got is None and time.monotonic() < deadline:
+            msg = await recv_json(fan, 5)
+            if msg["type"] == "presence":
+                got = msg
+        assert got and got["data"]["user_id"] == 12 and got["data"]["status"] == "away"
+        r = requests.delete(b.base + "/api/v1/users/12/follow", timeout=5,
+                            headers={"Authorization": "Bearer " + b.token(11)})
+        assert r.status_code == 204, r.text
+        await asyncio.sleep(0.5)
+        await send(star, {"type": "presence", "status": "busy"})
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            try:
+                msg = await recv_json(fan, max(0.05, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                break
+            assert msg["type"] != "presence", msg  # no longer a follower
+        await fan.close()
+        await star.close()
+
+    run(body(), timeout=30)
