@@ -464,7 +464,20 @@ def cluster_section(path):
             "knows every online user); kernel memory counts both ends of each loopback connection.", ""] + \
         open(path).read().rstrip().splitlines() + ["", "```",
         "bench/scripts/cluster_scale.py --nodes 6 --connections 100000 --connect-rate 2500 --idle 20 --postgres \\",
-        "    --out docs/bench/cluster_scale.txt", "```", ""]
+        "    --out docs/bench/cluster_scale.txt", "```", ""] + cluster_chat(os.path.join(os.path.dirname(path),
+                                                                                   "cluster_chat.txt"))
+
+
+def cluster_chat(path):
+    if not os.path.exists(path):
+        return []
+    return ["### Chat across nodes", "",
+            "Closed-loop chat on PostgreSQL storage: one node; the same node also publishing every chat to",
+            "Redis (the hop a cluster pays for recipients elsewhere); two nodes with senders on one and",
+            "receivers on the other. Nothing pinned: the nodes, PostgreSQL, Redis and the load generator share",
+            "both cores, and CPU per message is all of theirs (PostgreSQL's backends most of it).", ""] + \
+        open(path).read().rstrip().splitlines() + ["", "```",
+        "bench/scripts/cluster_chat.py --window 4 --duration 8 --out docs/bench/cluster_chat.txt", "```", ""]
 
 
 def main():
