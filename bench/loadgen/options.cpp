@@ -28,7 +28,8 @@ std::string usage() {
   --timeout S            limit for setup phases (60)
   --quiet S              storm: stop after S seconds with no new status (3)
   --message-bytes B      chat text length (32)
-  --receiver-port P      chat: receivers on this port (another cluster node), senders on --port
+  --receiver-port P      chat receivers / fanout listeners on this port (another cluster node);
+                         senders / the publisher on --port
   --random-msg-ids       chat: each client_msg_id starts with 32 random hex digits (a UUIDv4's worth),
                          as many clients send, instead of the send time (ids that grow)
   --audience followers|all   fanout: followers = listeners subscribe to presence:<publisher>

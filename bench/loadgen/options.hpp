@@ -31,8 +31,9 @@ struct Options {
   double timeout_s = 60;          // setup phases
   double quiet_s = 3;             // storm: stop after this long with nothing new
   std::size_t message_bytes = 32;  // chat text length
-  // chat: receivers connect to this port (another cluster node), senders to
-  // --port, so every chat crosses nodes; 0 = all on --port.
+  // chat receivers and fanout listeners connect to this port (another
+  // cluster node), senders and the publisher to --port, so every message
+  // crosses nodes; 0 = all on --port.
   int receiver_port = 0;
   // chat: client_msg_ids that start with 32 random hex digits, so a
   // sender's keys land all over the server's idempotency index (as UUIDs

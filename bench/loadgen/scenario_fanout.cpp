@@ -40,7 +40,10 @@ class FanoutScenario final : public Scenario {
       r.metric("followed", static_cast<std::int64_t>(
                                follow_over_http(opt_.target, minter_, ids, opt_.user_base, opt_.timeout_s)));
     }
-    open_clients(ids, opt_.timeout_s);
+    // Listeners on --receiver-port when given (another cluster node): every
+    // status change then crosses nodes.
+    r.param("receiver_port", static_cast<std::int64_t>(opt_.receiver_port));
+    open_clients(ids, opt_.timeout_s, [this](std::size_t) { return opt_.receiver_port; });
     listeners_ = welcomed_ - 1;
     if (opt_.audience == "followers") {
       run_for(opt_.timeout_s, [&] { return subscribed_ >= listeners_; });

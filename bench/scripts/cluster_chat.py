@@ -1,12 +1,16 @@
 #!/usr/bin/python3
-"""Chat across cluster nodes (issue 13, BENCHMARKS.md "Cluster"): the same
-closed-loop chat (200 pairs) in three set-ups, all on one PostgreSQL:
+"""Chat and presence fan-out across cluster nodes (issue 13, BENCHMARKS.md
+"Cluster"). The same closed-loop chat (200 pairs) in three set-ups, all on
+one PostgreSQL:
 
 - one node: senders and receivers on one node (PostgreSQL storage, no Redis);
 - one node with Redis: the same node also publishing every chat to Redis
   (what a cluster node does for recipients elsewhere): the Redis hop's cost;
 - two nodes: senders on node A, receivers on node B, every chat crossing
   through Redis.
+
+and presence fan-out (one publisher, 2,000 listeners following it) with
+the listeners on the publisher's node or on another node.
 
 Reported per run: delivered msgs/s, delivery p50/p99/p99.9/max, and the CPU
 per message of the whole machine's share that serves it (the nodes,
@@ -68,6 +72,7 @@ def main():
     os.chmod(work, 0o755)
     redis = pg_dir = None
     rows = []
+    fan_rows = []
     try:
         redis_port = scale.free_port()
         redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
@@ -94,6 +99,7 @@ def main():
                     "--jwt-secret", SECRET, "--workers", "1", "--log-level", "warn",
                     "--max-connections-per-address", "0", "--presence-audience", "followers",
                     "--rate-limit", "1000000", "--rate-burst", "1000000",
+                    "--presence-rate", "1000000", "--presence-burst", "1000000",
                     "--database-url", f"postgresql://herald@127.0.0.1:{pg_port}/{db}"]
             if redis_on:
                 args += ["--redis-url", f"redis://127.0.0.1:{redis_port}"]
@@ -103,6 +109,29 @@ def main():
 
         setups = [("one node", "one", 1, False), ("one node, publishing to Redis", "one_redis", 1, True),
                   ("two nodes, every chat crossing", "two", 2, True)]
+        # Presence fan-out: one publisher changing status, followed by the
+        # 2,000 listeners on its node, or on the other node.
+        fanouts = [("one node", "one", 1, True), ("two nodes, listeners on the other", "two", 2, True)]
+        for label, db, count, redis_on in fanouts:
+            nodes = [node(db, redis_on) for _ in range(count)]
+            pids = [p.pid for _, p in nodes] + postgres_pids() + [redis.pid]
+            out = os.path.join(work, f"fan-{db}.json")
+            args = [a.loadgen, "--scenario", "fanout", "--port", str(nodes[0][0]), "--secret", SECRET,
+                    "--server-pid", str(nodes[0][1].pid), "--label", db, "--connections", "2000",
+                    "--audience", "followers", "--follow-api", "--window", "64", "--duration", str(a.duration),
+                    "--warmup", "2",
+                    "--user-base", "500000", "--json", out]
+            if count == 2:
+                args += ["--receiver-port", str(nodes[1][0])]
+            before = cpu_of(pids)
+            subprocess.run(args, capture_output=True, timeout=a.duration + 120)
+            after = cpu_of(pids)
+            m = json.loads(open(out).read().strip().splitlines()[-1])["metrics"]
+            delivered = m.get("deliveries", 0) or m.get("deliveries_per_s", 0) * a.duration
+            fan_rows.append((label, m, (after - before) * 1e6 / max(delivered, 1)))
+            for _, p in nodes:
+                p.send_signal(signal.SIGTERM)
+                p.wait(timeout=15)
         for label, db, count, redis_on in setups:
             nodes = [node(db, redis_on) for _ in range(count)]
             pids = [p.pid for _, p in nodes] + postgres_pids() + [redis.pid]
@@ -136,6 +165,12 @@ def main():
         ms = lambda k: f"{m.get(k, 0) / 1000:.1f} ms"
         lines.append(f"| {label} | {m.get('delivered_per_s', 0):,.0f} | {ms('delivery_p50_us')} | {ms('delivery_p99_us')} | "
                      f"{ms('delivery_p999_us')} | {ms('delivery_max_us')} | {cpu:.1f} us |")
+    lines += ["", "| presence fan-out (2,000 listeners following the publisher) | deliveries/s | p50 | p99 | CPU per delivery (nodes, PostgreSQL, Redis) |",
+              "| --- | --- | --- | --- | --- |"]
+    for label, m, cpu in fan_rows:
+        ms = lambda k: f"{m.get(k, 0) / 1000:.1f} ms"
+        lines.append(f"| {label} | {m.get('deliveries_per_s', 0):,.0f} | {ms('delivery_p50_us')} | "
+                     f"{ms('delivery_p99_us')} | {cpu:.2f} us |")
     text = "\n".join(lines)
     print(text)
     if a.out:

@@ -471,11 +471,14 @@ def cluster_section(path):
 def cluster_chat(path):
     if not os.path.exists(path):
         return []
-    return ["### Chat across nodes", "",
+    return ["### Chat and presence fan-out across nodes", "",
             "Closed-loop chat on PostgreSQL storage: one node; the same node also publishing every chat to",
             "Redis (the hop a cluster pays for recipients elsewhere); two nodes with senders on one and",
-            "receivers on the other. Nothing pinned: the nodes, PostgreSQL, Redis and the load generator share",
-            "both cores, and CPU per message is all of theirs (PostgreSQL's backends most of it).", ""] + \
+            "receivers on the other. Then presence fan-out (one publisher, 2,000 listeners following it,",
+            "closed loop) with the listeners on the publisher's node or on the other: a status change crosses",
+            "Redis once and fans out at the receiving node. Nothing pinned: the nodes, PostgreSQL, Redis and",
+            "the load generator share both cores, and CPU is all of theirs (PostgreSQL's backends most of a",
+            "chat's).", ""] + \
         open(path).read().rstrip().splitlines() + ["", "```",
         "bench/scripts/cluster_chat.py --window 4 --duration 8 --out docs/bench/cluster_chat.txt", "```", ""]
 

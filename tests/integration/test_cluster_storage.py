@@ -259,3 +259,41 @@ def test_a_follow_made_on_one_node_widens_the_followers_audience_on_every_node(
         await star.close()
 
     run(body(), timeout=30)
+
+
+def test_redis_stopped_and_restarted_mid_traffic(herald_factory, redis_server, shared_database):
+    """Redis away: chats are still stored and acked (storage does not need
+    Redis), each node still delivers to its own connections, /ready answers
+    503; a chat to a user on the other node waits in storage. Redis back:
+    the nodes reconnect, and the next chat across brings the one that waited
+    (its seq was skipped, so the recipient reads it from storage first):
+    every seq once, in order."""
+    a, b = cluster(herald_factory, redis_server, shared_database, 2)
+
+    async def body():
+        alice = await open_ws(a, 1)
+        bob = await open_ws(b, 2)
+        carol = await open_ws(a, 3)   # on alice's node
+        assert await send_chats(alice, 2, 1, "before") == [1]
+        assert seqs(await mailbox_events(bob, quiet=0.5)) == [1]
+        redis_server.stop()
+        deadline = time.monotonic() + 10
+        while requests.get(a.base + "/ready", timeout=5).status_code != 503:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.1)
+        assert await send_chats(alice, 2, 1, "during") == [2]   # stored and acked
+        assert await send_chats(alice, 3, 1, "local") == [3]    # carol is on node a
+        assert seqs(await mailbox_events(carol, quiet=0.5)) == [1]
+        redis_server.start()
+        deadline = time.monotonic() + 20
+        while any(requests.get(s.base + "/ready", timeout=5).status_code != 200 for s in (a, b)):
+            assert time.monotonic() < deadline, "the nodes never reconnected"
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)  # resubscribed
+        assert await send_chats(alice, 2, 1, "after") == [4]
+        got = await mailbox_events(bob, quiet=1.0)
+        assert seqs(got) == [2, 3] and [e["data"]["message"] for e in got] == ["during-0", "after-0"]
+        for ws in (alice, bob, carol):
+            await ws.close()
+
+    run(body(), timeout=90)
