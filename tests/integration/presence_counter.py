@@ -46,3 +46,25 @@ class Counted:
         else:
             await self.ws.close()
         await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def join_storm(connect_user, n, wave=100):
+    """Users 1..n join `wave` at once, waves back to back; `connect_user(u)`
+    opens user u's connection. Returns their Counted, in join order."""
+    conns = []
+
+    async def join(u):
+        conns.append(Counted(await connect_user(u)))
+
+    for start in range(1, n + 1, wave):
+        await asyncio.gather(*(join(u) for u in range(start, min(start + wave, n + 1))))
+    return conns
+
+
+def assert_storm_exact(conns, n, truth):
+    """At quiescence after a join storm: everyone counted, and each user
+    heard of exactly the users who joined after its snapshot (N(N-1)/2 in
+    all), with no status repeated."""
+    assert truth == n
+    assert sum(c.received for c in conns) == n * (n - 1) // 2
+    assert all(c.count == n and not c.repeats for c in conns)

@@ -12,7 +12,7 @@ import asyncio
 import random
 import time
 
-from presence_counter import Counted
+from presence_counter import Counted, assert_storm_exact, join_storm
 from wsutil import connect, recv_type, run
 
 # Every client comes from 127.0.0.1: lift the per-address cap.
@@ -142,18 +142,8 @@ def test_join_storm_across_two_nodes_delivers_each_status_exactly_once(herald_fa
     n = 300
 
     async def body():
-        conns = []
-
-        async def join(u):
-            conns.append(Counted(await connect(nodes[u % 2], u)))
-
-        for start in range(1, n + 1, 100):  # 100 at once, back to back
-            await asyncio.gather(*(join(u) for u in range(start, start + 100)))
-        truth = await quiet(nodes, conns)
-        assert truth == n
-        # Each user hears of exactly the users who joined after its snapshot.
-        assert sum(c.received for c in conns) == n * (n - 1) // 2
-        assert all(c.count == n and not c.repeats for c in conns)
+        conns = await join_storm(lambda u: connect(nodes[u % 2], u), n)
+        assert_storm_exact(conns, n, await quiet(nodes, conns))
         for c in conns:
             await c.close()
 

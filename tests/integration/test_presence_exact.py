@@ -9,7 +9,7 @@ import asyncio
 import random
 import time
 
-from presence_counter import Counted
+from presence_counter import Counted, assert_storm_exact, join_storm
 from wsutil import connect, run
 
 
@@ -75,18 +75,8 @@ def test_join_storm_delivers_each_status_exactly_once(herald_factory):
     n = 400
 
     async def body():
-        conns = []
-
-        async def join(u):
-            conns.append(Counted(await connect(srv, u)))
-
-        for start in range(1, n + 1, 100):  # 100 at once, back to back
-            await asyncio.gather(*(join(u) for u in range(start, start + 100)))
-        truth = await _quiet_count(srv, conns)
-        assert truth == n
-        # Each user hears of exactly the users who joined after its snapshot.
-        assert sum(c.received for c in conns) == n * (n - 1) // 2
-        assert all(c.count == n and not c.repeats for c in conns)
+        conns = await join_storm(lambda u: connect(srv, u), n)
+        assert_storm_exact(conns, n, await _quiet_count(srv, conns))
         for c in conns:
             await c.close()
 

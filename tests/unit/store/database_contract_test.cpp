@@ -33,6 +33,7 @@
 #include <variant>
 #include <vector>
 
+#include "mailbox_checks.hpp"
 #include "pg_test_database.hpp"
 #include "postgres_server.hpp"
 #include "store/database.hpp"
@@ -43,29 +44,15 @@
 namespace herald::store {
 namespace {
 
+using test::everything;
+using test::one_to;
+using test::seqs_of;
+
 using namespace std::string_literals;
 
 enum class Backend { sqlite, postgres };
 
 constexpr MessageId kNewest{std::numeric_limits<std::int64_t>::max()};
-
-MailboxRetention everything() {
-  MailboxRetention r;
-  r.max_events = 1'000'000;
-  return r;
-}
-
-std::vector<std::int64_t> seqs_of(const MailboxPage& page) {
-  std::vector<std::int64_t> seqs;
-  for (const auto& e : page.events) seqs.push_back(raw(e.seq));
-  return seqs;
-}
-
-std::vector<std::int64_t> one_to(std::int64_t n) {
-  std::vector<std::int64_t> v;
-  for (std::int64_t i = 1; i <= n; ++i) v.push_back(i);
-  return v;
-}
 
 NotificationContent content(const std::string& title) {
   return {"new_like", title, "body of " + title, R"({"post_id":1})", "/posts/1"s};

@@ -10,6 +10,7 @@
 #include <string>
 #include <variant>
 
+#include "mailbox_checks.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "temp_db.hpp"
 
@@ -17,13 +18,11 @@ using namespace herald;
 using store::sqlite::SqliteDatabase;
 
 namespace {
-std::filesystem::path temp_db() { return test::temp_db("mailbox"); }
 
-store::MailboxRetention everything() {
-  store::MailboxRetention r;
-  r.max_events = 1'000'000;
-  return r;
-}
+using test::everything;
+using test::one_to;
+using test::seqs_of;
+std::filesystem::path temp_db() { return test::temp_db("mailbox"); }
 
 // User 1's mailbox must be exactly seqs 1..n, chats alternating between
 // sent to 2 (odd ids) and received from 2 (even ids), text "c<id>".

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "mailbox_checks.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "temp_db.hpp"
 
@@ -29,13 +30,11 @@ using store::PageRequest;
 using store::sqlite::SqliteDatabase;
 
 namespace {
-std::filesystem::path temp_db() { return test::temp_db("notifications"); }
 
-store::MailboxRetention everything() {
-  store::MailboxRetention r;
-  r.max_events = 1'000'000;
-  return r;
-}
+using test::everything;
+using test::one_to;
+using test::seqs_of;
+std::filesystem::path temp_db() { return test::temp_db("notifications"); }
 
 struct Note {
   std::int64_t id = 0;

@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "mailbox_checks.hpp"
 #include "pg_test_database.hpp"
 #include "postgres_server.hpp"
 #include "store/pg/pg_connection.hpp"
@@ -28,13 +29,11 @@
 namespace herald::store::pg {
 namespace {
 
-constexpr MessageId kNewest{std::numeric_limits<std::int64_t>::max()};
+using test::everything;
+using test::one_to;
+using test::seqs_of;
 
-MailboxRetention everything() {
-  MailboxRetention r;
-  r.max_events = 1'000'000;
-  return r;
-}
+constexpr MessageId kNewest{std::numeric_limits<std::int64_t>::max()};
 
 // One write job, as the StorageRunner runs it: a transaction, a savepoint.
 ChatInsertResult chat(PgDatabase& db, std::int64_t from, std::int64_t to, const std::string& text,
@@ -49,18 +48,6 @@ ChatInsertResult chat(PgDatabase& db, std::int64_t from, std::int64_t to, const 
 }
 
 // The seqs of a user's mailbox, in the order read.
-std::vector<std::int64_t> seqs_of(const MailboxPage& page) {
-  std::vector<std::int64_t> seqs;
-  for (const auto& e : page.events) seqs.push_back(raw(e.seq));
-  return seqs;
-}
-
-std::vector<std::int64_t> one_to(std::int64_t n) {
-  std::vector<std::int64_t> v;
-  for (std::int64_t i = 1; i <= n; ++i) v.push_back(i);
-  return v;
-}
-
 class PgChatTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
